@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Docker.DotNet;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox.Containers;
+using Playground.Sandbox.Images;
+
+namespace Playground.Sandbox.Building;
+
+internal enum BuildStatus
+{
+    Ok,
+    BuildError,
+    Timeout,
+}
+
+internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Binary, TimeSpan Elapsed);
+
+/// <summary>
+/// Builds user code in a builder container: files go in over stdin as one JSON request, the
+/// agent answers on stdout with a framed status, compiler output and the binary. The builder
+/// never runs the code it builds.
+/// </summary>
+internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
+{
+    // The agent's own timeout covers `go build`; the host's deadline adds room for the
+    // container to start and the response to arrive, and is the one that always holds.
+    private static readonly TimeSpan HostGrace = TimeSpan.FromSeconds(10);
+
+    public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
+        ExecuteAsync(images, runId, new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, Warm: false), options.Value.BuildTimeout, cancellationToken);
+
+    /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
+    public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromMinutes(10);
+        var result = await ExecuteAsync(images, "warm-" + Guid.NewGuid().ToString("N")[..8], new AgentRequest(null, [], (int)timeout.TotalMilliseconds, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
+        if (result.Status != BuildStatus.Ok)
+        {
+            throw new SandboxSetupException($"Pre-building the standard library failed ({result.Status}): {result.Output}");
+        }
+
+        LogWarmed(logger, images.CacheVolume, (long)result.Elapsed.TotalMilliseconds);
+    }
+
+    private async Task<BuildResult> ExecuteAsync(SandboxImageSet images, string runId, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var started = Stopwatch.GetTimestamp();
+        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = new CancellationTokenSource(buildTimeout + HostGrace, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+
+        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), cancellationToken).ConfigureAwait(false);
+        await using (container.ConfigureAwait(false))
+        {
+            try
+            {
+                await container.StartAsync(linked.Token).ConfigureAwait(false);
+                var payload = JsonSerializer.SerializeToUtf8Bytes(request, AgentJson.Default.AgentRequest);
+                await container.Stream.WriteAsync(payload, 0, payload.Length, linked.Token).ConfigureAwait(false);
+                container.Stream.CloseWrite();
+
+                var stdout = await ReadStdoutAsync(container.Stream, o.MaxBinaryBytes + (1 << 20), linked.Token).ConfigureAwait(false);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                if (stdout is null)
+                {
+                    return new BuildResult(BuildStatus.BuildError, $"Build output too large: the binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
+                }
+
+                return Parse(stdout, o.MaxBinaryBytes, elapsed);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return new BuildResult(BuildStatus.Timeout, TimeoutMessage(buildTimeout), null, Stopwatch.GetElapsedTime(started));
+            }
+        }
+    }
+
+    internal static string TimeoutMessage(TimeSpan limit) =>
+        $"timeout running go build (limit {limit.TotalSeconds:0.#} s)\n";
+
+    /// <summary>Reads the agent's stdout up to a byte cap; null when the cap is exceeded.</summary>
+    private static async Task<byte[]?> ReadStdoutAsync(MultiplexedStream stream, long cap, CancellationToken cancellationToken)
+    {
+        using var output = new MemoryStream();
+        var buffer = new byte[81920];
+        while (true)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+            if (read.EOF)
+            {
+                return output.ToArray();
+            }
+
+            // stderr carries nothing the protocol needs; the agent reports everything on stdout.
+            if (read.Target == MultiplexedStream.TargetStream.StandardOut)
+            {
+                if (output.Length + read.Count > cap)
+                {
+                    return null;
+                }
+
+                output.Write(buffer, 0, read.Count);
+            }
+        }
+    }
+
+    internal static BuildResult Parse(byte[] frame, long maxBinaryBytes, TimeSpan elapsed)
+    {
+        if (frame.Length < 4)
+        {
+            throw new SandboxSetupException("The build agent returned no response.");
+        }
+
+        var headLength = BinaryPrimitives.ReadUInt32BigEndian(frame);
+        if (headLength > frame.Length - 4)
+        {
+            throw new SandboxSetupException("The build agent returned a truncated response.");
+        }
+
+        var head = JsonSerializer.Deserialize(frame.AsSpan(4, (int)headLength), AgentJson.Default.AgentResponse)
+            ?? throw new SandboxSetupException("The build agent returned an empty response.");
+        switch (head.Status)
+        {
+            case "build-error":
+                return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed);
+            case "timeout":
+                return new BuildResult(BuildStatus.Timeout, head.Output, null, elapsed);
+            case "ok":
+                break;
+            default:
+                throw new SandboxSetupException("The build agent failed: " + head.Output);
+        }
+
+        var offset = 4 + (int)headLength;
+        if (frame.Length < offset + 8)
+        {
+            throw new SandboxSetupException("The build agent's response has no binary.");
+        }
+
+        var size = BinaryPrimitives.ReadUInt64BigEndian(frame.AsSpan(offset));
+        if (size > (ulong)maxBinaryBytes)
+        {
+            return new BuildResult(BuildStatus.BuildError, $"The program's binary is {size >> 20} MiB, over the {maxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
+        }
+
+        if ((ulong)(frame.Length - offset - 8) != size)
+        {
+            throw new SandboxSetupException("The build agent's binary is truncated.");
+        }
+
+        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Standard library ready in cache volume {Volume} after {ElapsedMs} ms")]
+    private static partial void LogWarmed(ILogger logger, string volume, long elapsedMs);
+}
+
+internal sealed record AgentRequest(
+    [property: JsonPropertyName("files")] IReadOnlyDictionary<string, string>? Files,
+    [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
+    [property: JsonPropertyName("timeoutMs")] int TimeoutMs,
+    [property: JsonPropertyName("warm")] bool Warm);
+
+internal sealed record AgentResponse(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("output")] string Output);
+
+[JsonSerializable(typeof(AgentRequest))]
+[JsonSerializable(typeof(AgentResponse))]
+internal sealed partial class AgentJson : JsonSerializerContext;

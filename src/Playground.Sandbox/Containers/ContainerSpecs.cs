@@ -1,0 +1,124 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+
+namespace Playground.Sandbox.Containers;
+
+/// <summary>The create parameters for runner and builder containers: every isolation flag lives here.</summary>
+internal static class ContainerSpecs
+{
+    public const string NobodyUser = "65534:65534";
+    private const long CpuPeriod = 100_000;
+
+    public static CreateContainerParameters Runner(string image, string runId, SandboxOptions o, TimeProvider time) => new()
+    {
+        Image = image,
+        Labels = SandboxLabels.For("runner", runId, time),
+        User = NobodyUser,
+        // The program's environment is set by the launcher from the hand-off header.
+        Env = [],
+        WorkingDir = "/tmp",
+        AttachStdin = true,
+        AttachStdout = true,
+        AttachStderr = true,
+        OpenStdin = true,
+        StdinOnce = true,
+        Tty = false,
+        NetworkDisabled = true,
+        HostConfig = new HostConfig
+        {
+            NetworkMode = "none",
+            ReadonlyRootfs = true,
+            CapDrop = ["ALL"],
+            SecurityOpt = ["no-new-privileges"],
+            Privileged = false,
+            Memory = o.MemoryBytes,
+            MemorySwap = o.MemoryBytes,
+            CPUPeriod = CpuPeriod,
+            CPUQuota = (long)Math.Round(o.Cpus * CpuPeriod),
+            PidsLimit = o.PidsLimit,
+            Ulimits =
+            [
+                new Ulimit { Name = "nofile", Soft = o.OpenFilesLimit, Hard = o.OpenFilesLimit },
+                new Ulimit { Name = "fsize", Soft = o.FileSizeLimitBytes, Hard = o.FileSizeLimitBytes },
+            ],
+            Tmpfs = new Dictionary<string, string>
+            {
+                ["/tmp"] = TmpfsOptions(o.TmpfsBytes),
+            },
+            LogConfig = new LogConfig { Type = "none" },
+            Runtime = o.Runtime,
+            AutoRemove = false,
+            IpcMode = "private",
+            // The engine's static init (tini) is PID 1, so the program is an ordinary process:
+            // a fatal signal kills it (exit 128+signal) instead of being ignored as it is for a
+            // namespace's init.
+            Init = true,
+        },
+    };
+
+    public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time) => new()
+    {
+        Image = image,
+        Labels = SandboxLabels.For("builder", runId, time),
+        User = NobodyUser,
+        Env =
+        [
+            "PATH=/goroot/bin",
+            "GOROOT=/goroot",
+            "GOCACHE=/cache/go-build",
+            "HOME=/tmp",
+            "TMPDIR=/tmp",
+            "CGO_ENABLED=0",
+            "GOOS=linux",
+            "GOARCH=amd64",
+            "GO111MODULE=on",
+            "GOTOOLCHAIN=local",
+            "GOFLAGS=-mod=mod",
+            // No module route yet: imports that need the network fail with a clear message.
+            "GOPROXY=off",
+            "GOSUMDB=off",
+            "GOTELEMETRY=off",
+        ],
+        WorkingDir = "/tmp",
+        AttachStdin = true,
+        AttachStdout = true,
+        AttachStderr = true,
+        OpenStdin = true,
+        StdinOnce = true,
+        Tty = false,
+        NetworkDisabled = true,
+        HostConfig = new HostConfig
+        {
+            NetworkMode = "none",
+            ReadonlyRootfs = true,
+            CapDrop = ["ALL"],
+            SecurityOpt = ["no-new-privileges"],
+            Privileged = false,
+            Memory = o.BuilderMemoryBytes,
+            MemorySwap = o.BuilderMemoryBytes,
+            NanoCPUs = (long)Math.Round(o.BuilderCpus * 1e9),
+            PidsLimit = o.BuilderPidsLimit,
+            Ulimits =
+            [
+                new Ulimit { Name = "fsize", Soft = o.MaxBinaryBytes * 2, Hard = o.MaxBinaryBytes * 2 },
+            ],
+            Tmpfs = new Dictionary<string, string>
+            {
+                ["/tmp"] = TmpfsOptions(o.BuilderTmpfsBytes),
+            },
+            Mounts =
+            [
+                new Mount { Type = "volume", Source = cacheVolume, Target = "/cache", ReadOnly = false },
+            ],
+            LogConfig = new LogConfig { Type = "none" },
+            Runtime = o.Runtime,
+            AutoRemove = false,
+            IpcMode = "private",
+        },
+    };
+
+    // The tmpfs belongs to the sandbox user: on this engine `mode=1777` is not applied to the
+    // mount, while uid/gid are.
+    private static string TmpfsOptions(long bytes) =>
+        "rw,noexec,nosuid,nodev,uid=65534,gid=65534,mode=0700,size=" + bytes.ToString(CultureInfo.InvariantCulture);
+}

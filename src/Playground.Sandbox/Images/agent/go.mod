@@ -1,0 +1,3 @@
+module goplay/agent
+
+go 1.19

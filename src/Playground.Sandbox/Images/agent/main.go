@@ -1,0 +1,177 @@
+// Command agent runs inside the builder container. It reads one build request
+// as JSON from stdin, writes the files into a fresh work directory, runs the
+// Go toolchain and writes one framed response to stdout:
+//
+//	uint32 len | JSON {"status","output"} | [uint64 size | binary]   (big-endian)
+//
+// The binary follows only when status is "ok". The agent never runs the code
+// it builds.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type request struct {
+	Files     map[string]string `json:"files"`
+	Tags      []string          `json:"tags"`
+	TimeoutMs int               `json:"timeoutMs"`
+	// Warm builds the standard library into GOCACHE instead of a program.
+	Warm bool `json:"warm"`
+}
+
+type response struct {
+	Status string `json:"status"` // ok | build-error | timeout | internal
+	Output string `json:"output"`
+}
+
+const maxOutput = 64 << 10
+
+func main() {
+	var req request
+	if err := json.NewDecoder(io.LimitReader(os.Stdin, 64<<20)).Decode(&req); err != nil {
+		reply(response{Status: "internal", Output: "bad build request: " + err.Error()}, nil)
+		return
+	}
+	resp, bin := build(req)
+	reply(resp, bin)
+}
+
+func reply(r response, bin []byte) {
+	head, _ := json.Marshal(r)
+	out := make([]byte, 0, 4+len(head)+8+len(bin))
+	out = binary.BigEndian.AppendUint32(out, uint32(len(head)))
+	out = append(out, head...)
+	if r.Status == "ok" {
+		out = binary.BigEndian.AppendUint64(out, uint64(len(bin)))
+		out = append(out, bin...)
+	}
+	os.Stdout.Write(out)
+}
+
+// goLanguageVersion is "1.19" for a toolchain "go1.19.8": the agent is built by
+// the same toolchain it drives, so its own runtime version is the builder's.
+func goLanguageVersion() string {
+	v := strings.TrimPrefix(runtime.Version(), "go")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
+}
+
+func build(req request) (response, []byte) {
+	work, err := os.MkdirTemp("/tmp", "build-")
+	if err != nil {
+		return response{Status: "internal", Output: err.Error()}, nil
+	}
+	defer os.RemoveAll(work)
+
+	timeout := time.Duration(req.TimeoutMs) * time.Millisecond
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+
+	if req.Warm {
+		return runGo(ctx, work, work, []string{"build", "std"}, req.Tags)
+	}
+
+	src := filepath.Join(work, "src")
+	for name, body := range req.Files {
+		clean := path.Clean(name)
+		if name == "" || path.IsAbs(name) || clean != name || strings.HasPrefix(clean, "../") || clean == ".." {
+			return response{Status: "build-error", Output: fmt.Sprintf("invalid file name %q\n", name)}, nil
+		}
+		target := filepath.Join(src, filepath.FromSlash(clean))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return response{Status: "internal", Output: err.Error()}, nil
+		}
+		if err := os.WriteFile(target, []byte(body), 0o644); err != nil {
+			return response{Status: "internal", Output: err.Error()}, nil
+		}
+	}
+	if _, ok := req.Files["go.mod"]; !ok {
+		mod := "module play\n\ngo " + goLanguageVersion() + "\n"
+		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
+			return response{Status: "internal", Output: err.Error()}, nil
+		}
+	}
+	out := filepath.Join(work, "prog")
+	resp, _ := runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", "."}, req.Tags)
+	if resp.Status != "ok" {
+		return resp, nil
+	}
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		return response{Status: "internal", Output: err.Error()}, nil
+	}
+	return resp, bin
+}
+
+func runGo(ctx context.Context, work, dir string, args []string, tags []string) (response, []byte) {
+	if len(tags) > 0 {
+		args = append(args[:1:1], append([]string{"-tags=" + strings.Join(tags, ",")}, args[1:]...)...)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOPATH="+filepath.Join(work, "gopath"))
+	var buf bytes.Buffer
+	cmd.Stdout = &buf
+	cmd.Stderr = &buf
+	// A process group, so a timeout kills the compiler and linker too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return response{Status: "internal", Output: "starting go: " + err.Error()}, nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return response{Status: "timeout", Output: clean(buf.String(), work)}, nil
+	}
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return response{Status: "build-error", Output: clean(buf.String(), work)}, nil
+		}
+		return response{Status: "internal", Output: err.Error()}, nil
+	}
+	return response{Status: "ok", Output: clean(buf.String(), work)}, nil
+}
+
+// banner matches the "# package" lines go build prints above a package's errors.
+var banner = regexp.MustCompile(`(?m)^# [^\n]*\n`)
+
+// clean makes compiler output look like the user's own directory: no package
+// banners and no work-directory paths.
+func clean(s, work string) string {
+	s = banner.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, filepath.Join(work, "src")+"/", "./")
+	s = strings.ReplaceAll(s, filepath.Join(work, "src"), ".")
+	s = strings.ReplaceAll(s, work, "")
+	if len(s) > maxOutput {
+		s = s[:maxOutput] + "\n[output truncated]\n"
+	}
+	return s
+}

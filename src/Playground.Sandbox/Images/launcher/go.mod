@@ -1,0 +1,3 @@
+module goplay/launcher
+
+go 1.19

@@ -1,0 +1,143 @@
+// Command launcher is the entrypoint of the runner image. It reads the user's
+// binary from stdin into a memfd, installs the exec-deny seccomp filter and
+// hands over with execveat, so the filter is in force before the first
+// instruction of user code. The rest of stdin stays in the pipe and becomes the
+// program's stdin.
+//
+// Wire format on stdin (all integers big-endian):
+//
+//	"GPL1" | uint32 argc | argc × (uint32 len | bytes)
+//	       | uint32 envc | envc × (uint32 len | bytes)
+//	       | uint64 size | binary | program stdin…
+//
+// The program's environment is exactly the list in the header: the container's
+// own environment (PATH and HOSTNAME added by the engine) is not passed on.
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+const (
+	maxArgs       = 256
+	maxArgBytes   = 4096
+	maxBinarySize = 1 << 30
+
+	sysMemfdCreate = 319
+	sysSeccomp     = 317
+	sysExecveat    = 322
+
+	prSetNoNewPrivs        = 38
+	seccompSetModeFilter   = 1
+	seccompFilterFlagTsync = 1
+	atEmptyPath            = 0x1000
+	mfdCloexec             = 0x1
+)
+
+// exitLauncher is distinct from anything a Go program normally returns so the
+// sandbox can tell a hand-off failure from the user's own exit code; the
+// message on stderr says what failed.
+const exitLauncher = 125
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "goplay-launcher: "+format+"\n", args...)
+	os.Exit(exitLauncher)
+}
+
+func readU32(r io.Reader) uint32 {
+	var b [4]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		fail("reading header: %v", err)
+	}
+	return binary.BigEndian.Uint32(b[:])
+}
+
+func readStrings(r io.Reader, count uint32) []string {
+	out := make([]string, 0, count)
+	for i := uint32(0); i < count; i++ {
+		n := readU32(r)
+		if n > maxArgBytes {
+			fail("header string too long")
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			fail("reading header: %v", err)
+		}
+		out = append(out, string(buf))
+	}
+	return out
+}
+
+func main() {
+	// Everything from prctl to execveat must happen on one OS thread: the
+	// filter is synchronised to all threads, but the exec replaces this one.
+	runtime.LockOSThread()
+
+	// os.Stdin is unbuffered, so ReadFull consumes exactly the header and the
+	// binary and leaves the program's stdin in the pipe.
+	in := os.Stdin
+	var magic [4]byte
+	if _, err := io.ReadFull(in, magic[:]); err != nil || string(magic[:]) != "GPL1" {
+		fail("bad hand-off header")
+	}
+	argc := readU32(in)
+	if argc > maxArgs {
+		fail("too many arguments")
+	}
+	argv := append([]string{"prog"}, readStrings(in, argc)...)
+	envc := readU32(in)
+	if envc > maxArgs {
+		fail("too many environment variables")
+	}
+	env := readStrings(in, envc)
+	var sz [8]byte
+	if _, err := io.ReadFull(in, sz[:]); err != nil {
+		fail("reading size: %v", err)
+	}
+	size := binary.BigEndian.Uint64(sz[:])
+	if size == 0 || size > maxBinarySize {
+		fail("bad binary size %d", size)
+	}
+
+	name, _ := syscall.BytePtrFromString("prog")
+	fd, _, errno := syscall.RawSyscall(sysMemfdCreate, uintptr(unsafe.Pointer(name)), mfdCloexec, 0)
+	if errno != 0 {
+		fail("memfd_create: %v", errno)
+	}
+	mem := os.NewFile(fd, "prog")
+	if _, err := io.CopyN(mem, in, int64(size)); err != nil {
+		fail("receiving binary: %v", err)
+	}
+
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); errno != 0 {
+		fail("prctl(NO_NEW_PRIVS): %v", errno)
+	}
+	prog := filter()
+	fprog := struct {
+		len    uint16
+		_      [6]byte
+		filter *sockFilter
+	}{len: uint16(len(prog)), filter: &prog[0]}
+	if _, _, errno := syscall.RawSyscall(sysSeccomp, seccompSetModeFilter, seccompFilterFlagTsync, uintptr(unsafe.Pointer(&fprog))); errno != 0 {
+		fail("seccomp: %v", errno)
+	}
+
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		fail("argv: %v", err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		fail("envp: %v", err)
+	}
+	empty, _ := syscall.BytePtrFromString("")
+	_, _, errno = syscall.RawSyscall6(sysExecveat, fd, uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), atEmptyPath, 0)
+	fail("execveat: %v", errno)
+}

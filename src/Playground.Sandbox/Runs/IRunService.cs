@@ -1,0 +1,20 @@
+namespace Playground.Sandbox.Runs;
+
+/// <summary>
+/// The one run pipeline every transport uses: validate, build, run, stream events.
+/// The sequence always ends with exactly one <see cref="RunEventKind.Exit"/> or
+/// <see cref="RunEventKind.Error"/> event, unless the caller abandons it through the
+/// cancellation token, in which case the run is killed and cleaned up silently.
+/// </summary>
+public interface IRunService
+{
+    IAsyncEnumerable<RunEvent> RunAsync(RunRequest request, RunInput input, CancellationToken cancellationToken);
+}
+
+/// <summary>What a client can send while its program runs.</summary>
+/// <param name="Stdin">Text for the program's stdin; the end of the sequence is EOF. Null means no input (immediate EOF).</param>
+/// <param name="Kill">Cancelled when the user asks to kill the run; the run then ends with outcome <c>killed</c>.</param>
+public sealed record RunInput(IAsyncEnumerable<string>? Stdin = null, CancellationToken Kill = default)
+{
+    public static RunInput None { get; } = new();
+}

@@ -1,0 +1,87 @@
+using System.Text.Json.Serialization;
+
+namespace Playground.Sandbox.Runs;
+
+/// <summary>One step of a run as clients see it; absent fields are omitted on the wire.</summary>
+public sealed record RunEvent
+{
+    public required RunEventKind Kind { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Position { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Cached { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BuildMs { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Data { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DelayNs { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunOutcome? Outcome { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ExitCode { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? RunMs { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PeakMemoryBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BinaryBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RetryAfterSeconds { get; init; }
+
+    public static RunEvent Queued(int position) => new() { Kind = RunEventKind.Queued, Position = position };
+
+    public static RunEvent Building() => new() { Kind = RunEventKind.Building };
+
+    public static RunEvent Built(bool cached, long buildMs) => new() { Kind = RunEventKind.Built, Cached = cached, BuildMs = buildMs };
+
+    public static RunEvent Stdout(string data) => new() { Kind = RunEventKind.Stdout, Data = data };
+
+    public static RunEvent Stderr(string data) => new() { Kind = RunEventKind.Stderr, Data = data };
+
+    public static RunEvent Error(RunOutcome outcome, string message, int? retryAfterSeconds = null) =>
+        new() { Kind = RunEventKind.Error, Outcome = outcome, Data = message, RetryAfterSeconds = retryAfterSeconds };
+
+    /// <summary>True for the one event that ends every run.</summary>
+    [JsonIgnore]
+    public bool IsFinal => Kind is RunEventKind.Exit or RunEventKind.Error;
+}
+
+[JsonConverter(typeof(KebabCaseEnumConverter<RunEventKind>))]
+public enum RunEventKind
+{
+    Queued,
+    Building,
+    Built,
+    Vet,
+    Stdout,
+    Stderr,
+    Exit,
+    Error,
+}
+
+/// <summary>How a run ended. User-program results are values; infrastructure faults surface as <see cref="Internal"/>.</summary>
+[JsonConverter(typeof(KebabCaseEnumConverter<RunOutcome>))]
+public enum RunOutcome
+{
+    Exited,
+    Timeout,
+    Oom,
+    OutputLimit,
+    Killed,
+    BuildError,
+    BuildTimeout,
+    Rejected,
+    Internal,
+}

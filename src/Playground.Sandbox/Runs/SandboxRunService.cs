@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Docker.DotNet;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox.Building;
+using Playground.Sandbox.Images;
+using Playground.Sandbox.Running;
+
+namespace Playground.Sandbox.Runs;
+
+/// <summary>The run pipeline: validate, build in a builder container, run in a runner container.</summary>
+internal sealed partial class SandboxRunService(
+    SandboxReadiness readiness,
+    GoBuilder builder,
+    GoRunner runner,
+    IOptions<SandboxOptions> options,
+    ILogger<SandboxRunService> logger) : IRunService
+{
+    public async IAsyncEnumerable<RunEvent> RunAsync(RunRequest request, RunInput input, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The pipeline writes into a bounded channel; a slow reader slows the program down
+        // (its pipe fills) instead of growing memory.
+        var channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pipeline = Task.Run(() => ExecuteAsync(request, input, channel.Writer, abandon.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            // Reached early when the caller stops listening: kill the run and wait for its clean-up.
+            await abandon.CancelAsync().ConfigureAwait(false);
+            await pipeline.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteAsync(RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
+    {
+        var runId = Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            await events.WriteAsync(await ExecuteCoreAsync(runId, request, input, events, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogAbandoned(logger, runId);
+        }
+        catch (Exception e) when (e is DockerApiException or SandboxSetupException or HttpRequestException or IOException or TimeoutException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogInfrastructureFailure(logger, runId, e);
+            await TryWriteFinal(events, RunEvent.Error(RunOutcome.Internal, "The sandbox failed to run the program: " + SafeReason(e) + "\n"), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            events.TryComplete();
+        }
+    }
+
+    private async Task<RunEvent> ExecuteCoreAsync(string runId, RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var source = SourceFiles.Resolve(request, o);
+        if (source.Error is not null)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, source.Error + "\n");
+        }
+
+        SandboxImageSet images;
+        try
+        {
+            images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Fail closed: without images and limits nothing runs, and the user is told why.
+            LogInfrastructureFailure(logger, runId, e);
+            return RunEvent.Error(RunOutcome.Internal, "The sandbox is not ready: " + SafeReason(e) + "\n");
+        }
+
+        using var kill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, input.Kill);
+        await events.WriteAsync(RunEvent.Building(), cancellationToken).ConfigureAwait(false);
+        BuildResult build;
+        try
+        {
+            build = await builder.BuildAsync(images, runId, source.Files!, kill.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (input.Kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return RunEvent.Error(RunOutcome.Killed, "Killed during the build.\n");
+        }
+
+        var buildMs = (long)build.Elapsed.TotalMilliseconds;
+        switch (build.Status)
+        {
+            case BuildStatus.BuildError:
+                return RunEvent.Error(RunOutcome.BuildError, build.Output) with { BuildMs = buildMs };
+            case BuildStatus.Timeout:
+                return RunEvent.Error(RunOutcome.BuildTimeout, GoBuilder.TimeoutMessage(o.BuildTimeout)) with { BuildMs = buildMs };
+        }
+
+        await events.WriteAsync(RunEvent.Built(cached: false, buildMs), cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input, events, cancellationToken).ConfigureAwait(false);
+        LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
+        return new RunEvent
+        {
+            Kind = RunEventKind.Exit,
+            Outcome = result.Outcome,
+            ExitCode = result.ExitCode,
+            Data = result.Message,
+            BuildMs = buildMs,
+            RunMs = (long)result.Elapsed.TotalMilliseconds,
+            BinaryBytes = build.Binary!.Length,
+            Cached = false,
+        };
+    }
+
+    private static async Task TryWriteFinal(ChannelWriter<RunEvent> events, RunEvent final, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await events.WriteAsync(final, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // Nobody is listening any more.
+        }
+    }
+
+    /// <summary>Infrastructure detail a user may see: the kind of failure, not internals.</summary>
+    private static string SafeReason(Exception e) => e switch
+    {
+        SandboxSetupException s => s.Message,
+        DockerApiException d => $"the container engine refused a request ({(int)d.StatusCode}).",
+        HttpRequestException or IOException => "the container engine is not reachable.",
+        TimeoutException or OperationCanceledException => "the container engine did not answer in time.",
+        _ => "an unexpected error.",
+    };
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Run {RunId} finished: {Outcome} (exit {ExitCode}), build {BuildMs} ms, run {RunMs} ms")]
+    private static partial void LogRunFinished(ILogger logger, string runId, RunOutcome outcome, int? exitCode, long buildMs, long runMs);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Run {RunId} abandoned by its client; container killed and removed")]
+    private static partial void LogAbandoned(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Run {RunId} failed in the sandbox")]
+    private static partial void LogInfrastructureFailure(ILogger logger, string runId, Exception exception);
+}

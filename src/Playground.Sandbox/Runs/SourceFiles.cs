@@ -1,0 +1,109 @@
+namespace Playground.Sandbox.Runs;
+
+/// <summary>Turns a request's <c>files</c> or <c>source</c> into a checked file set, or says why not.</summary>
+internal static class SourceFiles
+{
+    public const string DefaultFileName = "prog.go";
+    private const int MaxNameLength = 200;
+    private const int MaxDepth = 10;
+
+    public static SourceResult Resolve(RunRequest request, SandboxOptions options)
+    {
+        IReadOnlyDictionary<string, string> files;
+        if (request.Files is { Count: > 0 })
+        {
+            files = request.Files;
+        }
+        else if (!string.IsNullOrEmpty(request.Source))
+        {
+            var parsed = Txtar.Parse(request.Source);
+            if (parsed.Error is not null)
+            {
+                return SourceResult.Fail(parsed.Error);
+            }
+
+            files = parsed.Files!;
+        }
+        else
+        {
+            return SourceResult.Fail("The request has no source: send \"files\" or \"source\".");
+        }
+
+        if (files.Count > options.MaxFiles)
+        {
+            return SourceResult.Fail($"Too many files: {files.Count} (at most {options.MaxFiles}).");
+        }
+
+        long total = 0;
+        foreach (var (name, body) in files)
+        {
+            if (CheckName(name) is { } problem)
+            {
+                return SourceResult.Fail(problem);
+            }
+
+            total += System.Text.Encoding.UTF8.GetByteCount(body ?? string.Empty);
+        }
+
+        if (total > options.MaxSourceBytes)
+        {
+            return SourceResult.Fail($"Source too large: {total} bytes (at most {options.MaxSourceBytes}).");
+        }
+
+        if (!files.Keys.Any(n => n.EndsWith(".go", StringComparison.Ordinal)))
+        {
+            return SourceResult.Fail("No .go files to build.");
+        }
+
+        return SourceResult.Ok(files.ToDictionary(kv => kv.Key, kv => kv.Value ?? string.Empty, StringComparer.Ordinal));
+    }
+
+    /// <summary>Null when the name is an acceptable relative path, else the reason.</summary>
+    public static string? CheckName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "Empty file name.";
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            return $"File name too long (at most {MaxNameLength} characters): {Shorten(name)}";
+        }
+
+        if (name.StartsWith('/') || name.Contains('\\', StringComparison.Ordinal) || name.Contains(':', StringComparison.Ordinal))
+        {
+            return $"File names must be relative paths with '/' separators: {Shorten(name)}";
+        }
+
+        var parts = name.Split('/');
+        if (parts.Length > MaxDepth)
+        {
+            return $"File path too deep (at most {MaxDepth} levels): {Shorten(name)}";
+        }
+
+        foreach (var part in parts)
+        {
+            if (part is "" or "." or "..")
+            {
+                return $"File names may not contain empty, '.' or '..' elements: {Shorten(name)}";
+            }
+
+            if (part.Any(c => char.IsControl(c)))
+            {
+                return "File names may not contain control characters.";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
+}
+
+internal sealed record SourceResult(IReadOnlyDictionary<string, string>? Files, string? Error)
+{
+    public static SourceResult Ok(IReadOnlyDictionary<string, string> files) => new(files, null);
+
+    public static SourceResult Fail(string error) => new(null, error);
+}

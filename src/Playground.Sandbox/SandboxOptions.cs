@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Options;
+
+namespace Playground.Sandbox;
+
+/// <summary>Sandbox limits and engine settings, bound from the <c>Sandbox</c> configuration section.</summary>
+public sealed class SandboxOptions
+{
+    public const string SectionName = "Sandbox";
+
+    /// <summary>Docker engine endpoint; null uses <c>DOCKER_HOST</c> or the local socket.</summary>
+    public string? DockerEndpoint { get; set; }
+
+    /// <summary>Engine API version such as <c>1.41</c>; null negotiates with the engine.</summary>
+    public string? DockerApiVersion { get; set; }
+
+    /// <summary>OCI runtime for runner and builder containers (for example <c>runsc</c> for gVisor); null uses the engine default.</summary>
+    public string? Runtime { get; set; }
+
+    /// <summary>GOROOT whose toolchain goes into the builder image; null asks <c>go env GOROOT</c>.</summary>
+    public string? GoRoot { get; set; }
+
+    public TimeSpan RunWallTime { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan BuildTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    public long MemoryBytes { get; set; } = 256L << 20;
+
+    /// <summary>CPU for one run, in cores (0.5 = half a core).</summary>
+    public double Cpus { get; set; } = 0.5;
+
+    public long PidsLimit { get; set; } = 64;
+
+    public long OutputLimitBytes { get; set; } = 1L << 20;
+
+    public long TmpfsBytes { get; set; } = 16L << 20;
+
+    /// <summary>RLIMIT_NOFILE for runs.</summary>
+    public long OpenFilesLimit { get; set; } = 256;
+
+    /// <summary>RLIMIT_FSIZE for runs: no single file can outgrow /tmp anyway.</summary>
+    public long FileSizeLimitBytes { get; set; } = 16L << 20;
+
+    public long StdinLimitBytes { get; set; } = 1L << 20;
+
+    public long MaxSourceBytes { get; set; } = 512L << 10;
+
+    public int MaxFiles { get; set; } = 20;
+
+    public long MaxBinaryBytes { get; set; } = 64L << 20;
+
+    public long BuilderMemoryBytes { get; set; } = 1L << 30;
+
+    public double BuilderCpus { get; set; } = Environment.ProcessorCount;
+
+    public long BuilderPidsLimit { get; set; } = 512;
+
+    public long BuilderTmpfsBytes { get; set; } = 384L << 20;
+
+    /// <summary>How long a run may keep producing output after its process exited before the stream is cut.</summary>
+    public TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Checks the options as a whole at start-up, so a bad limit fails the host instead of a run.</summary>
+internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SandboxOptions o)
+    {
+        var errors = new List<string>();
+        void Positive(string field, double value)
+        {
+            if (value <= 0)
+            {
+                errors.Add($"Sandbox:{field} must be positive.");
+            }
+        }
+
+        Positive(nameof(o.RunWallTime), o.RunWallTime.TotalMilliseconds);
+        Positive(nameof(o.BuildTimeout), o.BuildTimeout.TotalMilliseconds);
+        Positive(nameof(o.MemoryBytes), o.MemoryBytes);
+        Positive(nameof(o.Cpus), o.Cpus);
+        Positive(nameof(o.PidsLimit), o.PidsLimit);
+        Positive(nameof(o.OutputLimitBytes), o.OutputLimitBytes);
+        Positive(nameof(o.TmpfsBytes), o.TmpfsBytes);
+        Positive(nameof(o.OpenFilesLimit), o.OpenFilesLimit);
+        Positive(nameof(o.FileSizeLimitBytes), o.FileSizeLimitBytes);
+        Positive(nameof(o.StdinLimitBytes), o.StdinLimitBytes);
+        Positive(nameof(o.MaxSourceBytes), o.MaxSourceBytes);
+        Positive(nameof(o.MaxFiles), o.MaxFiles);
+        Positive(nameof(o.MaxBinaryBytes), o.MaxBinaryBytes);
+        Positive(nameof(o.BuilderMemoryBytes), o.BuilderMemoryBytes);
+        Positive(nameof(o.BuilderCpus), o.BuilderCpus);
+        Positive(nameof(o.BuilderPidsLimit), o.BuilderPidsLimit);
+        Positive(nameof(o.BuilderTmpfsBytes), o.BuilderTmpfsBytes);
+
+        // tmpfs pages are charged to the container's memory cgroup: a tmpfs as large
+        // as the limit would let a program OOM itself by writing files, and leave no
+        // room for the program.
+        if (o.TmpfsBytes >= o.MemoryBytes / 2)
+        {
+            errors.Add("Sandbox:TmpfsBytes must be less than half of Sandbox:MemoryBytes (tmpfs pages count against the memory limit).");
+        }
+
+        if (o.BuilderTmpfsBytes >= o.BuilderMemoryBytes / 2)
+        {
+            errors.Add("Sandbox:BuilderTmpfsBytes must be less than half of Sandbox:BuilderMemoryBytes.");
+        }
+
+        if (o.MemoryBytes < 32L << 20)
+        {
+            errors.Add("Sandbox:MemoryBytes must be at least 32 MiB: the Go runtime needs room to start.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,26 @@
+using Playground.Sandbox;
+using Playground.Web.Hosting;
+using Playground.Web.Realtime;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddPlaygroundDefaults();
+builder.Services.AddSandbox(builder.Configuration);
+builder.AddRealtime();
+
+var app = builder.Build();
+
+if (args.Contains("--prepare-sandbox"))
+{
+    // Used by scripts/setup.sh: create the images and warm the build cache, then exit.
+    await app.Services.PrepareSandboxAsync(CancellationToken.None);
+    return;
+}
+
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapHealth();
+app.MapRealtime();
+app.Run();
+
+/// <summary>Entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,48 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Playground.Sandbox.Containers;
+
+namespace Playground.Sandbox.Tests.Infrastructure;
+
+/// <summary>Real-engine helpers shared by the integration tests.</summary>
+public static class DockerCheck
+{
+    public const string HowToProvide =
+        "Integration tests need a running Docker engine and the Go toolchain. The README's test command " +
+        "(scripts/test.sh) installs docker.io and golang-go, starts dockerd and creates the sandbox images.";
+
+    public static IDockerClient Client()
+    {
+        var endpoint = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+        return new DockerClientBuilder().WithEndpoint(new Uri(endpoint)).WithApiVersion(new System.Version(1, 41)).Build();
+    }
+
+    /// <summary>Throws with instructions when no engine answers: integration tests never skip silently.</summary>
+    public static async Task RequireEngineAsync()
+    {
+        try
+        {
+            using var client = Client();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.System.PingAsync(cts.Token);
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException("No Docker engine answers. " + HowToProvide, e);
+        }
+    }
+
+    /// <summary>Containers carrying the playground label, running or not.</summary>
+    public static async Task<IList<ContainerListResponse>> ManagedContainersAsync()
+    {
+        using var client = Client();
+        return await client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
+            },
+        });
+    }
+}

@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Playground.Sandbox.Runs;
+using Playground.Sandbox.Tests.Infrastructure;
+
+namespace Playground.Sandbox.Tests.Running;
+
+/// <summary>Runs real programs through the real engine and toolchain.</summary>
+[Collection(DockerTests.Name)]
+public sealed class SandboxRunTests(SandboxFixture fixture)
+{
+    private readonly IRunService _runs = fixture.Create().Runs;
+
+    [Fact]
+    public async Task Run_HelloWorld_StdoutThenExitedZero()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "fmt"
+
+            func main() { fmt.Println("Hello, playground") }
+            """);
+
+        Assert.Equal([RunEventKind.Building, RunEventKind.Built, RunEventKind.Stdout, RunEventKind.Exit], run.Events.Select(e => e.Kind));
+        Assert.Equal("Hello, playground\n", run.Stdout);
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(0, run.Final.ExitCode);
+        Assert.True(run.Final.BinaryBytes > 0);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_CompileError_BuildErrorWithRelativePositions()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            func main() {
+            	x = 1
+            }
+            """);
+
+        Assert.Equal(RunEventKind.Error, run.Final.Kind);
+        Assert.Equal(RunOutcome.BuildError, run.Final.Outcome);
+        Assert.Matches(@"^\./prog\.go:4:2: undefined: x\n$", run.Final.Data);
+        Assert.DoesNotContain("# play", run.Final.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", run.Final.Data, StringComparison.Ordinal);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_OsExit3_ExitCode3()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "os"
+
+            func main() { os.Exit(3) }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(3, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_Panic_ExitCode2WithPanicOnStderr()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            func main() { panic("boom") }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(2, run.Final.ExitCode);
+        Assert.Contains("panic: boom", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_FatalSignal_Exited128PlusSignal()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "syscall"
+
+            func main() { syscall.Kill(syscall.Getpid(), syscall.SIGKILL); select {} }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(128 + 9, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_InfiniteLoop_TimeoutAtWallLimit()
+    {
+        var runs = fixture.Create(new Dictionary<string, string?> { ["Sandbox:RunWallTime"] = "00:00:03" }).Runs;
+
+        var run = await RunRecording.RunAsync(runs, """
+            package main
+
+            func main() { for {} }
+            """);
+
+        Assert.Equal(RunOutcome.Timeout, run.Final.Outcome);
+        Assert.InRange(run.Final.RunMs!.Value, 3000, 5000);
+        Assert.Contains("3 s time limit", run.Final.Data, StringComparison.Ordinal);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_TouchOneGiB_Oom()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "fmt"
+
+            func main() {
+            	b := make([]byte, 1<<30)
+            	for i := 0; i < len(b); i += 4096 {
+            		b[i] = 1
+            	}
+            	fmt.Println("survived", len(b))
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Oom, run.Final.Outcome);
+        Assert.DoesNotContain("survived", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("out of memory", run.Final.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_OutputFlood_OutputLimit()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "os"
+
+            func main() {
+            	line := make([]byte, 1024)
+            	for i := range line {
+            		line[i] = 'x'
+            	}
+            	for {
+            		os.Stdout.Write(line)
+            	}
+            }
+            """);
+
+        Assert.Equal(RunOutcome.OutputLimit, run.Final.Outcome);
+        Assert.Equal(1 << 20, run.Stdout.Length);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_ExecForkAndNetwork_DeniedWhileProgramContinues()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"net"
+            	"os"
+            	"os/exec"
+            	"sync"
+            	"syscall"
+            	"time"
+            )
+
+            func main() {
+            	fmt.Println("exec.Command:", exec.Command("/bin/true").Run())
+            	fmt.Println("syscall.Exec:", syscall.Exec("/bin/true", []string{"true"}, nil))
+            	_, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+            	fmt.Println("os.StartProcess:", err)
+            	_, _, errno := syscall.RawSyscall(syscall.SYS_FORK, 0, 0, 0)
+            	fmt.Println("fork:", errno)
+            	_, _, errno = syscall.RawSyscall(syscall.SYS_VFORK, 0, 0, 0)
+            	fmt.Println("vfork:", errno)
+            	c, err := net.DialTimeout("tcp", "1.1.1.1:80", 2*time.Second)
+            	fmt.Println("dial error:", err != nil, c == nil)
+            	var wg sync.WaitGroup
+            	sum := 0
+            	var mu sync.Mutex
+            	for i := 1; i <= 100; i++ {
+            		wg.Add(1)
+            		go func(n int) { defer wg.Done(); mu.Lock(); sum += n; mu.Unlock() }(i)
+            	}
+            	wg.Wait()
+            	fmt.Println("goroutines:", sum)
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(0, run.Final.ExitCode);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("exec.Command: fork/exec /bin/true: operation not permitted", lines[0]);
+        Assert.Equal("syscall.Exec: operation not permitted", lines[1]);
+        Assert.Equal("os.StartProcess: fork/exec /bin/true: operation not permitted", lines[2]);
+        Assert.Equal("fork: operation not permitted", lines[3]);
+        Assert.Equal("vfork: operation not permitted", lines[4]);
+        Assert.Equal("dial error: true true", lines[5]);
+        Assert.Equal("goroutines: 5050", lines[6]);
+    }
+
+    [Fact]
+    public async Task Run_Stdin_ProgramReadsUntilEof()
+    {
+        var stdin = Channel.CreateUnbounded<string>();
+        await stdin.Writer.WriteAsync("alpha\nbeta\n");
+        await stdin.Writer.WriteAsync("gamma\n");
+        stdin.Writer.Complete();
+
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"bufio"
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	s := bufio.NewScanner(os.Stdin)
+            	n := 0
+            	for s.Scan() {
+            		n++
+            		fmt.Println(n, s.Text())
+            	}
+            	fmt.Println("EOF after", n)
+            }
+            """, new RunInput(stdin.Reader.ReadAllAsync()));
+
+        Assert.Equal("1 alpha\n2 beta\n3 gamma\nEOF after 3\n", run.Stdout);
+        Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_Environment_ExactAllowList()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"strings"
+            )
+
+            func main() { fmt.Print(strings.Join(os.Environ(), "\n")) }
+            """);
+
+        Assert.Equal("HOME=/tmp\nTMPDIR=/tmp\nPATH=/\nTZ=UTC\nGOMAXPROCS=1", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_Kill_KilledAndContainerRemoved()
+    {
+        using var kill = new CancellationTokenSource();
+        var events = new List<RunEvent>();
+        var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = SleeperSource } };
+
+        await foreach (var e in _runs.RunAsync(request, new RunInput(null, kill.Token), CancellationToken.None))
+        {
+            events.Add(e);
+            if (e.Kind == RunEventKind.Stdout)
+            {
+                await kill.CancelAsync();
+            }
+        }
+
+        Assert.Equal(RunOutcome.Killed, events[^1].Outcome);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task Run_Abandoned_ContainerGoneWithinOneSecond()
+    {
+        using var abandon = new CancellationTokenSource();
+        var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = SleeperSource } };
+        var stopwatch = new Stopwatch();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var e in _runs.RunAsync(request, RunInput.None, abandon.Token))
+            {
+                if (e.Kind == RunEventKind.Stdout)
+                {
+                    Assert.Single(await DockerCheck.ManagedContainersAsync());
+                    stopwatch.Start();
+                    await abandon.CancelAsync();
+                }
+            }
+        });
+
+        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && stopwatch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"container removed after {stopwatch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Run_UnsafeFileName_RejectedBeforeAnyContainer()
+    {
+        var events = new List<RunEvent>();
+        var request = new RunRequest { Files = new Dictionary<string, string> { ["../x.go"] = "package main" } };
+
+        await foreach (var e in _runs.RunAsync(request, RunInput.None, CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        var final = Assert.Single(events);
+        Assert.Equal(RunOutcome.Rejected, final.Outcome);
+        Assert.Contains("'..'", final.Data, StringComparison.Ordinal);
+    }
+
+    private const string SleeperSource = """
+        package main
+
+        import (
+        	"fmt"
+        	"time"
+        )
+
+        func main() {
+        	fmt.Println("started")
+        	time.Sleep(time.Minute)
+        }
+        """;
+}
