@@ -199,6 +199,11 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
                 }
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The client's stream faulted (SignalR faults it when the client cancels) or the
+            // program's stdin is gone: either way the program gets EOF.
+        }
         finally
         {
             try

@@ -56,6 +56,11 @@ internal sealed partial class SandboxRunService(
             LogInfrastructureFailure(logger, runId, e);
             await TryWriteFinal(events, RunEvent.Error(RunOutcome.Internal, "The sandbox failed to run the program: " + SafeReason(e) + "\n"), cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) // the pipeline's boundary: whatever failed, the run still ends with one event
+        {
+            LogUnexpectedFailure(logger, runId, e);
+            await TryWriteFinal(events, RunEvent.Error(RunOutcome.Internal, "The sandbox failed to run the program: an unexpected error.\n"), cancellationToken).ConfigureAwait(false);
+        }
         finally
         {
             events.TryComplete();
@@ -150,4 +155,7 @@ internal sealed partial class SandboxRunService(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Run {RunId} failed in the sandbox")]
     private static partial void LogInfrastructureFailure(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Run {RunId} failed with an unexpected error")]
+    private static partial void LogUnexpectedFailure(ILogger logger, string runId, Exception exception);
 }

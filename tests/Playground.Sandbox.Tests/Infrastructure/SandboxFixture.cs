@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Playground.Testing;
 using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Tests.Infrastructure;

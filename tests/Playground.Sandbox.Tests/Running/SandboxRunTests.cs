@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Playground.Testing;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
 

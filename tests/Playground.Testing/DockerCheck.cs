@@ -2,7 +2,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Playground.Sandbox.Containers;
 
-namespace Playground.Sandbox.Tests.Infrastructure;
+namespace Playground.Testing;
 
 /// <summary>Real-engine helpers shared by the integration tests.</summary>
 public static class DockerCheck

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Brings a fresh Debian 12 machine to the point where GoPlay can run, and does nothing that
+# is already done: installs missing packages, starts dockerd when no engine answers, builds
+# the solution and creates the sandbox images (no registry: they are built locally).
+#
+#   scripts/setup.sh [Debug|Release]
+#
+# Used by scripts/start.sh and scripts/test.sh; safe to run any number of times.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CONFIGURATION=${1:-Debug}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  [ -x /usr/bin/docker-init ] || missing+=(tini)
+  command -v go >/dev/null 2>&1 || missing+=(golang-go)
+  command -v goimports >/dev/null 2>&1 || [ -x /usr/lib/go/bin/goimports ] || missing+=(golang-golang-x-tools)
+  command -v ldd >/dev/null 2>&1 || missing+=(libc-bin)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v dotnet >/dev/null 2>&1; then
+    log "the .NET 10 SDK is required (dotnet on PATH); this machine image is expected to have it"
+    exit 1
+  fi
+}
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+start_engine() {
+  if engine_answers; then
+    return
+  fi
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    log "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local engine"
+    exit 1
+  fi
+  log "starting dockerd (log: /var/log/goplay-dockerd.log)"
+  as_root sh -c 'nohup setsid dockerd >/var/log/goplay-dockerd.log 2>&1 &'
+  for _ in $(seq 1 120); do
+    if engine_answers; then
+      log "docker engine is up"
+      return
+    fi
+    sleep 0.5
+  done
+  log "dockerd did not come up; last lines of its log:"
+  tail -n 30 /var/log/goplay-dockerd.log >&2 || true
+  exit 1
+}
+
+build_solution() {
+  log "building ($CONFIGURATION)"
+  dotnet build "$ROOT/GoPlay.slnx" -c "$CONFIGURATION" -nologo -clp:NoSummary -v:quiet
+}
+
+prepare_sandbox() {
+  log "creating sandbox images and warming the Go build cache (first time: about a minute)"
+  dotnet run --no-build --no-launch-profile -c "$CONFIGURATION" --project "$ROOT/src/Playground.Web" -- --prepare-sandbox \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Playground=Information
+}
+
+install_packages
+start_engine
+build_solution
+prepare_sandbox

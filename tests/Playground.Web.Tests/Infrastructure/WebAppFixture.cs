@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Playground.Testing;
+
+namespace Playground.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real Web app on a real Kestrel port (so WebSockets, SSE and long polling are real),
+/// backed by the real engine. Waits for readiness; on disposal asserts no sandbox container
+/// is left behind.
+/// </summary>
+public sealed class WebAppFixture : IAsyncLifetime, IDisposable
+{
+    private readonly WebApplicationFactory<Program> _factory = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task InitializeAsync()
+    {
+        await DockerCheck.RequireEngineAsync();
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+
+        // Readiness includes image creation and the standard-library warm-up on a fresh engine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
+        while (true)
+        {
+            var response = await Http.GetAsync(new Uri(BaseAddress, "/health/ready"));
+            if (response.IsSuccessStatusCode)
+            {
+                break;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("GoPlay never became ready: " + await response.Content.ReadAsStringAsync() + " " + DockerCheck.HowToProvide);
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    public async Task<HubConnection> ConnectAsync(HttpTransportType transport = HttpTransportType.WebSockets)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/run"), transport)
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        Http.Dispose();
+        _factory.Dispose();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _factory.DisposeAsync();
+        var left = await DockerCheck.ManagedContainersAsync();
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException($"{left.Count} sandbox container(s) left behind after the Web tests.");
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebAppTests : ICollectionFixture<WebAppFixture>
+{
+    public const string Name = "WebApp";
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Sandbox.Runs;
+using Playground.Testing;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Realtime;
+
+/// <summary>The <c>/hubs/run</c> contract, through a real SignalR client.</summary>
+[Collection(WebAppTests.Name)]
+public sealed class RunHubTests(WebAppFixture app)
+{
+    private const string Hello = """
+        package main
+
+        import "fmt"
+
+        func main() { fmt.Println("Hello, playground") }
+        """;
+
+    [Theory]
+    [InlineData(HttpTransportType.WebSockets)]
+    [InlineData(HttpTransportType.ServerSentEvents)]
+    [InlineData(HttpTransportType.LongPolling)]
+    public async Task Run_HelloWorld_StdoutAndExitedZero(HttpTransportType transport)
+    {
+        await using var connection = await app.ConnectAsync(transport);
+        var stdin = Channel.CreateUnbounded<string>();
+        stdin.Writer.Complete();
+
+        var events = await CollectAsync(connection.StreamAsync<RunEvent>("Run", Request(Hello), stdin.Reader));
+
+        Assert.Equal("Hello, playground\n", Assert.Single(events, e => e.Kind == RunEventKind.Stdout).Data);
+        var exit = Assert.Single(events, e => e.IsFinal);
+        Assert.Equal(RunEventKind.Exit, exit.Kind);
+        Assert.Equal(RunOutcome.Exited, exit.Outcome);
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Equal(RunEventKind.Building, events[0].Kind);
+    }
+
+    [Fact]
+    public async Task Run_PrintSleepPrint_FirstLineArrivesBeforeSecondIsPrinted()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        var arrivals = new List<(string Data, TimeSpan At)>();
+        var clock = Stopwatch.StartNew();
+
+        await foreach (var e in connection.StreamAsync<RunEvent>("Run", Request("""
+            package main
+
+            import (
+            	"fmt"
+            	"time"
+            )
+
+            func main() {
+            	fmt.Println("first")
+            	time.Sleep(2 * time.Second)
+            	fmt.Println("second")
+            }
+            """), stdin.Reader))
+        {
+            if (e.Kind == RunEventKind.Stdout)
+            {
+                arrivals.Add((e.Data!, clock.Elapsed));
+            }
+        }
+
+        Assert.Equal(["first\n", "second\n"], arrivals.Select(a => a.Data));
+        // The program sleeps 2 s between the lines: the first must have been delivered while it slept.
+        Assert.True(arrivals[1].At - arrivals[0].At > TimeSpan.FromSeconds(1.5), $"gap was {arrivals[1].At - arrivals[0].At}");
+    }
+
+    [Fact]
+    public async Task Run_InteractiveStdin_GreetingAfterPromptThenEof()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        var stdout = "";
+        RunEvent? final = null;
+
+        await foreach (var e in connection.StreamAsync<RunEvent>("Run", Request("""
+            package main
+
+            import (
+            	"bufio"
+            	"fmt"
+            	"io"
+            	"os"
+            )
+
+            func main() {
+            	fmt.Println("What is your name?")
+            	r := bufio.NewReader(os.Stdin)
+            	name, _ := r.ReadString('\n')
+            	fmt.Printf("Hello, %s!\n", name[:len(name)-1])
+            	rest, err := io.ReadAll(r)
+            	fmt.Printf("EOF: %v, %d more bytes\n", err == nil, len(rest))
+            }
+            """), stdin.Reader))
+        {
+            if (e.Kind == RunEventKind.Stdout)
+            {
+                stdout += e.Data;
+                if (stdout == "What is your name?\n")
+                {
+                    await stdin.Writer.WriteAsync("Gopher\n");
+                }
+                else if (stdout.EndsWith("Hello, Gopher!\n", StringComparison.Ordinal))
+                {
+                    stdin.Writer.Complete();
+                }
+            }
+
+            final = e.IsFinal ? e : final;
+        }
+
+        Assert.Equal("What is your name?\nHello, Gopher!\nEOF: true, 0 more bytes\n", stdout);
+        Assert.Equal(RunOutcome.Exited, final!.Outcome);
+    }
+
+    [Fact]
+    public async Task Run_CompileError_BuildErrorEventWithoutPaths()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+
+        var events = await CollectAsync(connection.StreamAsync<RunEvent>("Run", Request("package main\n\nfunc main() {\n\tfmt.Println(x)\n}\n"), stdin.Reader));
+
+        var error = Assert.Single(events, e => e.IsFinal);
+        Assert.Equal(RunEventKind.Error, error.Kind);
+        Assert.Equal(RunOutcome.BuildError, error.Outcome);
+        Assert.Contains("./prog.go:4:2: undefined: fmt", error.Data, StringComparison.Ordinal);
+        Assert.Contains("./prog.go:4:14: undefined: x", error.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", error.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("# ", error.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_StreamDisposedMidRun_ContainerRemovedWithinOneSecond()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        using var subscription = new CancellationTokenSource();
+        var sinceDispose = new Stopwatch();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var e in connection.StreamAsync<RunEvent>("Run", Request("""
+                package main
+
+                import (
+                	"fmt"
+                	"time"
+                )
+
+                func main() {
+                	for i := 0; ; i++ {
+                		fmt.Println("tick", i)
+                		time.Sleep(100 * time.Millisecond)
+                	}
+                }
+                """), stdin.Reader, subscription.Token))
+            {
+                if (e.Kind == RunEventKind.Stdout)
+                {
+                    Assert.Single(await DockerCheck.ManagedContainersAsync());
+                    sinceDispose.Start();
+                    await subscription.CancelAsync();
+                }
+            }
+        });
+
+        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && sinceDispose.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.True(sinceDispose.Elapsed < TimeSpan.FromSeconds(1), $"container removed {sinceDispose.ElapsedMilliseconds} ms after the stream was disposed");
+    }
+
+    [Fact]
+    public async Task Health_LiveAndReady_Healthy()
+    {
+        var live = await app.Http.GetAsync(new Uri(app.BaseAddress, "/health/live"));
+        var ready = await app.Http.GetAsync(new Uri(app.BaseAddress, "/health/ready"));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("\"sandbox\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_Root_ServesRunnablePage()
+    {
+        var page = await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/"));
+        var script = await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/app.js"));
+
+        Assert.Contains("<title>GoPlay</title>", page, StringComparison.Ordinal);
+        Assert.Contains("hubs/run", script, StringComparison.Ordinal);
+    }
+
+    private static RunRequest Request(string source) =>
+        new() { Files = new Dictionary<string, string> { ["prog.go"] = source } };
+
+    private static async Task<List<RunEvent>> CollectAsync(IAsyncEnumerable<RunEvent> stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var events = new List<RunEvent>();
+        await foreach (var e in stream.WithCancellation(timeout.Token))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+}
