@@ -88,6 +88,13 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
             {
                 await stop.CancelAsync().ConfigureAwait(false);
                 await IgnoreFailures(stdin).ConfigureAwait(false);
+                if (!output.IsCompleted)
+                {
+                    // Abandoned or failed mid-run: cut the stream so the pump ends before the
+                    // container is removed.
+                    container.Stream.Dispose();
+                    await IgnoreFailures(output).ConfigureAwait(false);
+                }
             }
         }
     }

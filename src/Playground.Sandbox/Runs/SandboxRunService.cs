@@ -70,6 +70,11 @@ internal sealed partial class SandboxRunService(
     private async Task<RunEvent> ExecuteCoreAsync(string runId, RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
     {
         var o = options.Value;
+        if (request is null)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, "The request is empty.\n");
+        }
+
         var source = SourceFiles.Resolve(request, o);
         if (source.Error is not null)
         {
@@ -86,6 +91,11 @@ internal sealed partial class SandboxRunService(
             // Fail closed: without images and limits nothing runs, and the user is told why.
             LogInfrastructureFailure(logger, runId, e);
             return RunEvent.Error(RunOutcome.Internal, "The sandbox is not ready: " + SafeReason(e) + "\n");
+        }
+
+        if (RequestOptions.Check(request, images.GoVersion) is { } unsupported)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, unsupported + "\n");
         }
 
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, input.Kill);

@@ -324,6 +324,79 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
         Assert.Contains("'..'", final.Data, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_Args_PassedToProgram()
+    {
+        var events = new List<RunEvent>();
+        var request = new RunRequest
+        {
+            Files = new Dictionary<string, string>
+            {
+                ["prog.go"] = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { fmt.Printf(\"%q\", os.Args[1:]) }\n",
+            },
+            Args = ["-n", "two words", "ü"],
+        };
+
+        await foreach (var e in _runs.RunAsync(request, RunInput.None, CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        Assert.Equal("[\"-n\" \"two words\" \"ü\"]", Assert.Single(events, e => e.Kind == RunEventKind.Stdout).Data);
+    }
+
+    [Fact]
+    public async Task Run_PlaybackNotYetAvailable_RejectedWithReason()
+    {
+        var events = new List<RunEvent>();
+        var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = "package main\nfunc main() {}\n" }, Mode = RunMode.Playback };
+
+        await foreach (var e in _runs.RunAsync(request, RunInput.None, CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        var final = Assert.Single(events);
+        Assert.Equal(RunOutcome.Rejected, final.Outcome);
+        Assert.Contains("Playback mode is not available", final.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MultiFileTxtarWithGoMod_BuildsAllFiles()
+    {
+        var events = new List<RunEvent>();
+        var request = new RunRequest
+        {
+            Source = """
+                package main
+
+                import (
+                	"fmt"
+
+                	"example.com/demo/greet"
+                )
+
+                func main() { fmt.Println(greet.Hello("txtar")) }
+                -- go.mod --
+                module example.com/demo
+
+                go 1.19
+                -- greet/greet.go --
+                package greet
+
+                func Hello(name string) string { return "hello, " + name }
+                """,
+        };
+
+        await foreach (var e in _runs.RunAsync(request, RunInput.None, CancellationToken.None))
+        {
+            events.Add(e);
+        }
+
+        Assert.Equal("hello, txtar\n", Assert.Single(events, e => e.Kind == RunEventKind.Stdout).Data);
+        Assert.Equal(RunOutcome.Exited, events[^1].Outcome);
+    }
+
     private const string SleeperSource = """
         package main
 
