@@ -24,13 +24,26 @@ internal sealed class SandboxHealthCheck(DockerEngine engine, SandboxImages imag
                 }
             }
 
-            return readiness.IsReady
-                ? HealthCheckResult.Healthy("Docker engine answers; sandbox images present.")
-                : HealthCheckResult.Unhealthy("Sandbox images present; standard library still being pre-built.");
+            if (readiness.IsReady)
+            {
+                return HealthCheckResult.Healthy("Docker engine answers; sandbox images present.");
+            }
+
+            // Not ready: make sure preparation is running again (it may have failed while the
+            // engine was away), and say which state it is in.
+            var error = readiness.LastError;
+            ObserveFailure(readiness.Start());
+            return HealthCheckResult.Unhealthy(error is null
+                ? "Sandbox images present; preparation (standard library pre-build) in progress."
+                : "Sandbox preparation failed, retrying: " + error);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy("Docker engine not reachable: " + e.GetType().Name);
         }
     }
+
+    /// <summary>Preparation logs its own failures; this only keeps them from going unobserved.</summary>
+    private static void ObserveFailure(Task task) =>
+        _ = task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 }

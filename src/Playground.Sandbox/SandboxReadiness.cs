@@ -13,12 +13,18 @@ internal sealed partial class SandboxReadiness(SandboxImages images, GoBuilder b
 {
     private readonly Lock _gate = new();
     private Task<SandboxImageSet>? _ready;
+    private string? _lastError;
 
     public bool IsReady => _ready is { IsCompletedSuccessfully: true };
 
-    public Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken)
+    /// <summary>Why the last preparation failed, or null.</summary>
+    public string? LastError => _lastError;
+
+    public Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken) => Start().WaitAsync(cancellationToken);
+
+    /// <summary>Starts preparation unless it is running or done; a failed attempt is started again.</summary>
+    public Task<SandboxImageSet> Start()
     {
-        Task<SandboxImageSet> task;
         lock (_gate)
         {
             if (_ready is null || _ready.IsFaulted || _ready.IsCanceled)
@@ -27,10 +33,8 @@ internal sealed partial class SandboxReadiness(SandboxImages images, GoBuilder b
                 _ready = PrepareAsync();
             }
 
-            task = _ready;
+            return _ready;
         }
-
-        return task.WaitAsync(cancellationToken);
     }
 
     private async Task<SandboxImageSet> PrepareAsync()
@@ -41,10 +45,12 @@ internal sealed partial class SandboxReadiness(SandboxImages images, GoBuilder b
             var set = await images.EnsureAsync(cts.Token).ConfigureAwait(false);
             await builder.WarmAsync(set, cts.Token).ConfigureAwait(false);
             LogReady(logger, set.RunnerImage, set.BuilderImage);
+            _lastError = null;
             return set;
         }
         catch (Exception e)
         {
+            _lastError = e is SandboxSetupException ? e.Message : e.GetType().Name + ": " + e.Message;
             LogNotReady(logger, e);
             throw;
         }

@@ -54,7 +54,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOpt
         using var deadline = new CancellationTokenSource(buildTimeout + HostGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
 
-        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), cancellationToken).ConfigureAwait(false);
+        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
         await using (container.ConfigureAwait(false))
         {
             try

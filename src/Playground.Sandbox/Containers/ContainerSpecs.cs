@@ -9,6 +9,10 @@ internal static class ContainerSpecs
     public const string NobodyUser = "65534:65534";
     private const long CpuPeriod = 100_000;
 
+    // The engine's own core limit is often unlimited; a crashing program must not write a
+    // core file through the host's core pattern.
+    private static readonly Ulimit NoCoreDumps = new() { Name = "core", Soft = 0, Hard = 0 };
+
     public static CreateContainerParameters Runner(string image, string runId, SandboxOptions o, TimeProvider time) => new()
     {
         Image = image,
@@ -40,6 +44,7 @@ internal static class ContainerSpecs
             [
                 new Ulimit { Name = "nofile", Soft = o.OpenFilesLimit, Hard = o.OpenFilesLimit },
                 new Ulimit { Name = "fsize", Soft = o.FileSizeLimitBytes, Hard = o.FileSizeLimitBytes },
+                NoCoreDumps,
             ],
             Tmpfs = new Dictionary<string, string>
             {
@@ -101,6 +106,7 @@ internal static class ContainerSpecs
             Ulimits =
             [
                 new Ulimit { Name = "fsize", Soft = o.MaxBinaryBytes * 2, Hard = o.MaxBinaryBytes * 2 },
+                NoCoreDumps,
             ],
             Tmpfs = new Dictionary<string, string>
             {

@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 
 namespace Playground.Sandbox.Containers;
 
@@ -7,17 +8,19 @@ namespace Playground.Sandbox.Containers;
 /// One created container with its attached streams. Disposing removes it (forced) with a
 /// fresh token, whatever happened to the run's own token.
 /// </summary>
-internal sealed class SandboxContainer : IAsyncDisposable
+internal sealed partial class SandboxContainer : IAsyncDisposable
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(15);
     private readonly IDockerClient _docker;
+    private readonly ILogger _logger;
     private int _removed;
 
-    private SandboxContainer(IDockerClient docker, string id, MultiplexedStream stream)
+    private SandboxContainer(IDockerClient docker, string id, MultiplexedStream stream, ILogger logger)
     {
         _docker = docker;
         Id = id;
         Stream = stream;
+        _logger = logger;
     }
 
     public string Id { get; }
@@ -25,20 +28,28 @@ internal sealed class SandboxContainer : IAsyncDisposable
     public MultiplexedStream Stream { get; }
 
     /// <summary>Creates the container and attaches to it before it starts, so no output is missed.</summary>
-    public static async Task<SandboxContainer> CreateAsync(IDockerClient docker, CreateContainerParameters spec, CancellationToken cancellationToken)
+    public static async Task<SandboxContainer> CreateAsync(IDockerClient docker, CreateContainerParameters spec, ILogger logger, CancellationToken cancellationToken)
     {
-        var created = await docker.Containers.CreateContainerAsync(spec, cancellationToken).ConfigureAwait(false);
+        // Create under a token of its own: if the caller's token cancelled the call after the
+        // engine had created the container, its id would never be known and it would leak.
+        CreateContainerResponse created;
+        using (var createTimeout = new CancellationTokenSource(CleanupTimeout))
+        {
+            created = await docker.Containers.CreateContainerAsync(spec, createTimeout.Token).ConfigureAwait(false);
+        }
+
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var stream = await docker.Containers.AttachContainerAsync(
                 created.ID,
                 new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true },
                 cancellationToken).ConfigureAwait(false);
-            return new SandboxContainer(docker, created.ID, stream);
+            return new SandboxContainer(docker, created.ID, stream, logger);
         }
         catch
         {
-            await RemoveAsync(docker, created.ID).ConfigureAwait(false);
+            await RemoveAsync(docker, created.ID, logger).ConfigureAwait(false);
             throw;
         }
     }
@@ -78,10 +89,14 @@ internal sealed class SandboxContainer : IAsyncDisposable
         }
 
         Stream.Dispose();
-        await RemoveAsync(_docker, Id).ConfigureAwait(false);
+        await RemoveAsync(_docker, Id, _logger).ConfigureAwait(false);
     }
 
-    private static async Task RemoveAsync(IDockerClient docker, string id)
+    /// <summary>
+    /// Forced removal. A failure is logged, not thrown: the run's result is already known and
+    /// must not be replaced by a clean-up error; the container keeps its labels for clean-up.
+    /// </summary>
+    private static async Task RemoveAsync(IDockerClient docker, string id, ILogger logger)
     {
         using var cts = new CancellationTokenSource(CleanupTimeout);
         try
@@ -96,5 +111,12 @@ internal sealed class SandboxContainer : IAsyncDisposable
         {
             // "removal already in progress".
         }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
+        {
+            LogRemoveFailed(logger, id, e);
+        }
     }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Could not remove container {ContainerId}; it is left for clean-up")]
+    private static partial void LogRemoveFailed(ILogger logger, string containerId, Exception exception);
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Docker.DotNet;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
@@ -18,8 +19,12 @@ internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Ela
 /// the exact environment over stdin, installs the exec-deny filter and hands over; output is
 /// streamed to the caller as it is produced, and the container is removed on every path.
 /// </summary>
-internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> options, TimeProvider time)
+internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
 {
+    /// <summary>The launcher's exit code when it could not hand over (see Images/launcher/main.go).</summary>
+    private const int LauncherFailureExitCode = 125;
+    private static readonly byte[] LauncherFailurePrefix = "goplay-launcher: "u8.ToArray();
+
     public async Task<RunResult> RunAsync(
         SandboxImageSet images,
         string runId,
@@ -31,33 +36,39 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
     {
         var o = options.Value;
         var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), cancellationToken).ConfigureAwait(false);
+        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
         await using (container.ConfigureAwait(false))
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Output is delivered to the client until this is cancelled; after that the pump
+            // keeps reading and drops, so a client that stopped reading cannot stall the engine.
+            using var deliver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await container.StartAsync(cancellationToken).ConfigureAwait(false);
             var handOff = HandOff(binary, args, ProgramEnvironment(o));
             await container.Stream.WriteAsync(handOff, 0, handOff.Length, cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
 
-            var limitReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var output = PumpOutputAsync(container.Stream, events, o.OutputLimitBytes, limitReached, cancellationToken);
-            var stdin = PumpStdinAsync(container.Stream, input.Stdin, o.StdinLimitBytes, stop.Token);
+            var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes);
+            var output = pump.RunAsync(deliver.Token, cancellationToken);
+            var toProgram = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var stdinReader = ReadClientStdinAsync(input.Stdin, toProgram.Writer, o.StdinLimitBytes, stop.Token);
+            var stdinWriter = WriteProgramStdinAsync(container.Stream, toProgram.Reader, stop.Token);
             var exited = container.WaitAsync(cancellationToken);
             var timedOut = Task.Delay(o.RunWallTime, time, stop.Token);
             var killed = Task.Delay(Timeout.Infinite, input.Kill);
 
             try
             {
-                var first = await Task.WhenAny(exited, timedOut, limitReached.Task, killed).ConfigureAwait(false);
+                var first = await Task.WhenAny(exited, timedOut, pump.LimitReached, killed).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
 
                 RunOutcome? forced = first == timedOut ? RunOutcome.Timeout
-                    : first == limitReached.Task ? RunOutcome.OutputLimit
+                    : first == pump.LimitReached ? RunOutcome.OutputLimit
                     : first == killed ? RunOutcome.Killed
                     : null;
                 if (forced is not null)
                 {
+                    deliver.CancelAfter(o.DrainTime);
                     await container.KillAsync().ConfigureAwait(false);
                 }
 
@@ -65,14 +76,22 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
                 var elapsed = Stopwatch.GetElapsedTime(started);
 
                 // Output the program wrote before it exited is still in flight; wait for it,
-                // but never let a stuck stream hold the run open.
-                if (await Task.WhenAny(output, Task.Delay(o.DrainTime, time, cancellationToken)).ConfigureAwait(false) != output)
+                // but never let a slow client or a stuck stream hold the run open.
+                deliver.CancelAfter(o.DrainTime);
+                if (await Task.WhenAny(output, Task.Delay(o.DrainTime * 2, time, cancellationToken)).ConfigureAwait(false) != output)
                 {
                     container.Stream.Dispose();
                 }
 
                 await IgnoreFailures(output).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
+
+                if (forced is null && code == LauncherFailureExitCode && pump.StderrStartsWith(LauncherFailurePrefix))
+                {
+                    // Fail closed: the launcher could not install the filter or hand over, so
+                    // no user code ran. That is the sandbox's failure, not the program's exit.
+                    return new RunResult(RunOutcome.Internal, null, elapsed, "The sandbox could not start the program, so it was not run.\n");
+                }
 
                 var outcome = forced ?? (await container.WasOomKilledAsync().ConfigureAwait(false) ? RunOutcome.Oom : RunOutcome.Exited);
                 return outcome switch
@@ -87,7 +106,8 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
             finally
             {
                 await stop.CancelAsync().ConfigureAwait(false);
-                await IgnoreFailures(stdin).ConfigureAwait(false);
+                await IgnoreFailures(stdinReader).ConfigureAwait(false);
+                await IgnoreFailures(stdinWriter).ConfigureAwait(false);
                 if (!output.IsCompleted)
                 {
                     // Abandoned or failed mid-run: cut the stream so the pump ends before the
@@ -134,52 +154,13 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
         return ms.ToArray();
     }
 
-    private static async Task PumpOutputAsync(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, TaskCompletionSource limitReached, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[32 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length) + 4];
-        var stdout = Encoding.UTF8.GetDecoder();
-        var stderr = Encoding.UTF8.GetDecoder();
-        long total = 0;
-        while (true)
-        {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF)
-            {
-                await Emit(stdout, true, Memory<byte>.Empty, true).ConfigureAwait(false);
-                await Emit(stderr, false, Memory<byte>.Empty, true).ConfigureAwait(false);
-                return;
-            }
-
-            if (limitReached.Task.IsCompleted)
-            {
-                // Past the cap, output is read and dropped: the engine must not block on a
-                // full attach stream while the container is being killed.
-                continue;
-            }
-
-            var isStdout = read.Target == MultiplexedStream.TargetStream.StandardOut;
-            var count = (int)Math.Min(read.Count, limit - total);
-            total += count;
-            await Emit(isStdout ? stdout : stderr, isStdout, buffer.AsMemory(0, count), count < read.Count).ConfigureAwait(false);
-            if (count < read.Count)
-            {
-                limitReached.TrySetResult();
-            }
-        }
-
-        async Task Emit(Decoder decoder, bool isStdout, Memory<byte> bytes, bool flush)
-        {
-            var n = decoder.GetChars(bytes.Span, chars, flush);
-            if (n > 0)
-            {
-                var text = new string(chars, 0, n);
-                await events.WriteAsync(isStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static async Task PumpStdinAsync(MultiplexedStream stream, IAsyncEnumerable<string>? stdin, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the client's stdin for as long as the run lasts and never waits on the program:
+    /// SignalR stops reading a connection whose client-stream buffer is full, which would
+    /// also block the client's Kill. Input past the cap is drained and dropped, and the
+    /// program sees EOF at the cap, so at most the cap is ever buffered.
+    /// </summary>
+    private static async Task ReadClientStdinAsync(IAsyncEnumerable<string>? stdin, ChannelWriter<byte[]> toProgram, long limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -191,25 +172,43 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
             long total = 0;
             await foreach (var text in stdin.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var bytes = Encoding.UTF8.GetBytes(text);
-                var count = (int)Math.Min(bytes.Length, limit - total);
-                if (count > 0)
+                if (total >= limit)
                 {
-                    await stream.WriteAsync(bytes, 0, count, cancellationToken).ConfigureAwait(false);
-                    total += count;
+                    continue;
                 }
 
-                if (count < bytes.Length)
+                var bytes = Encoding.UTF8.GetBytes(text);
+                var count = (int)Math.Min(bytes.Length, limit - total);
+                total += count;
+                toProgram.TryWrite(count == bytes.Length ? bytes : bytes[..count]);
+                if (total >= limit)
                 {
-                    // Past the cap the program sees EOF; more input is dropped.
-                    break;
+                    toProgram.TryComplete();
                 }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The client's stream faulted (SignalR faults it when the client cancels) or the
-            // program's stdin is gone: either way the program gets EOF.
+            // The client's stream faulted (SignalR faults it when the client cancels): EOF.
+        }
+        finally
+        {
+            toProgram.TryComplete();
+        }
+    }
+
+    private static async Task WriteProgramStdinAsync(MultiplexedStream stream, ChannelReader<byte[]> fromClient, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var chunk in fromClient.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await stream.WriteAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or HttpRequestException)
+        {
+            // The program exited and its stdin is gone.
         }
         finally
         {
@@ -219,7 +218,7 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
             {
-                // The program already exited and its stdin is gone.
+                // Already closed.
             }
         }
     }

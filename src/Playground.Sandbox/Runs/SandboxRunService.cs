@@ -122,6 +122,11 @@ internal sealed partial class SandboxRunService(
         await events.WriteAsync(RunEvent.Built(cached: false, buildMs), cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input, events, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
+        if (result.Outcome == RunOutcome.Internal)
+        {
+            return RunEvent.Error(RunOutcome.Internal, result.Message ?? "The sandbox failed to run the program.\n") with { BuildMs = buildMs };
+        }
+
         return new RunEvent
         {
             Kind = RunEventKind.Exit,

@@ -113,6 +113,25 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
     }
 
     [Fact]
+    public async Task Run_BuildOverTimeLimit_BuildTimeout()
+    {
+        var runs = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuildTimeout"] = "00:00:00.050" }).Runs;
+
+        var run = await RunRecording.RunAsync(runs, """
+            package main
+
+            import "fmt"
+
+            func main() { fmt.Println("never built") }
+            """);
+
+        Assert.Equal(RunEventKind.Error, run.Final.Kind);
+        Assert.Equal(RunOutcome.BuildTimeout, run.Final.Outcome);
+        Assert.StartsWith("timeout running go build", run.Final.Data, StringComparison.Ordinal);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
     public async Task Run_TouchOneGiB_Oom()
     {
         var run = await RunRecording.RunAsync(_runs, """
@@ -239,6 +258,37 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
 
         Assert.Equal("1 alpha\n2 beta\n3 gamma\nEOF after 3\n", run.Stdout);
         Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_StdinOverCap_ProgramSeesEofAtCap()
+    {
+        var runs = fixture.Create(new Dictionary<string, string?> { ["Sandbox:StdinLimitBytes"] = "100000" }).Runs;
+        var stdin = Channel.CreateUnbounded<string>();
+        var chunk = new string('a', 9999) + "\n";
+        for (var i = 0; i < 30; i++)
+        {
+            await stdin.Writer.WriteAsync(chunk);
+        }
+
+        stdin.Writer.Complete();
+
+        var run = await RunRecording.RunAsync(runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"io"
+            	"os"
+            )
+
+            func main() {
+            	b, err := io.ReadAll(os.Stdin)
+            	fmt.Println(len(b), err)
+            }
+            """, new RunInput(stdin.Reader.ReadAllAsync()));
+
+        Assert.Equal("100000 <nil>\n", run.Stdout);
     }
 
     [Fact]

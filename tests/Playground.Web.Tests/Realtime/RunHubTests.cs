@@ -185,6 +185,56 @@ public sealed class RunHubTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Run_ClientFloodsStdinProgramNeverReads_DisposeStillRemovesContainerWithinOneSecond()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        using var subscription = new CancellationTokenSource();
+        var sinceDispose = new Stopwatch();
+        var chunk = new string('x', 16 * 1024);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var e in connection.StreamAsync<RunEvent>("Run", Request("""
+                package main
+
+                import (
+                	"fmt"
+                	"time"
+                )
+
+                func main() {
+                	fmt.Println("not reading stdin")
+                	time.Sleep(time.Minute)
+                }
+                """), stdin.Reader, subscription.Token))
+            {
+                if (e.Kind == RunEventKind.Stdout)
+                {
+                    // 4 MiB: past the stdin cap and far more than the pipe and SignalR's
+                    // client-stream buffer hold, while the program reads nothing.
+                    for (var i = 0; i < 256; i++)
+                    {
+                        await stdin.Writer.WriteAsync(chunk);
+                    }
+
+                    await Task.Delay(500);
+                    sinceDispose.Start();
+                    await subscription.CancelAsync();
+                }
+            }
+        });
+
+        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && sinceDispose.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.True(sinceDispose.Elapsed < TimeSpan.FromSeconds(1), $"container removed {sinceDispose.ElapsedMilliseconds} ms after the stream was disposed");
+    }
+
+    [Fact]
     public async Task Health_LiveAndReady_Healthy()
     {
         var live = await app.Http.GetAsync(new Uri(app.BaseAddress, "/health/live"));

@@ -90,7 +90,9 @@ func build(req request) (response, []byte) {
 	defer cancel()
 
 	if req.Warm {
-		return runGo(ctx, work, work, []string{"build", "std"}, req.Tags)
+		// The same flags as a user build: -trimpath is part of the cache key, so a
+		// warm-up without it would fill the cache with entries no build ever uses.
+		return runGo(ctx, work, work, []string{"build", "-trimpath", "std"}, req.Tags)
 	}
 
 	src := filepath.Join(work, "src")

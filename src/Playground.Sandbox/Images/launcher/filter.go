@@ -7,9 +7,14 @@ package main
 // Foreign architectures and x32 syscall numbers kill the process; execve,
 // fork, vfork, memfd_create and ptrace fail with EPERM; clone3 fails with
 // ENOSYS so runtimes fall back to clone; clone is allowed only for threads;
-// execveat only with AT_EMPTY_PATH (the launcher's own hand-off, which the
-// program can at most repeat on itself because memfd is denied and every
-// writable mount is noexec).
+// execveat only with AT_EMPTY_PATH (the launcher's own hand-off).
+//
+// Classic BPF cannot read the path argument, and the kernel ignores
+// AT_EMPTY_PATH when the path is not empty, so execveat can still run an
+// executable file by path. What is left to run: the program itself (its memfd),
+// /launcher and the engine's init. memfd is denied and every writable mount is
+// noexec, so nothing new can be created, and each of those inherits this filter:
+// none of them can fork or exec anything else.
 
 type sockFilter struct {
 	code uint16

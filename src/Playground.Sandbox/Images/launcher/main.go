@@ -124,8 +124,10 @@ func main() {
 		_      [6]byte
 		filter *sockFilter
 	}{len: uint16(len(prog)), filter: &prog[0]}
-	if _, _, errno := syscall.RawSyscall(sysSeccomp, seccompSetModeFilter, seccompFilterFlagTsync, uintptr(unsafe.Pointer(&fprog))); errno != 0 {
-		fail("seccomp: %v", errno)
+	// With TSYNC, a thread that cannot be synchronised makes the call return that
+	// thread's id with errno 0 and no filter installed: anything but 0 is a failure.
+	if r1, _, errno := syscall.RawSyscall(sysSeccomp, seccompSetModeFilter, seccompFilterFlagTsync, uintptr(unsafe.Pointer(&fprog))); errno != 0 || r1 != 0 {
+		fail("seccomp: result %d, %v", r1, errno)
 	}
 
 	argvp, err := syscall.SlicePtrFromStrings(argv)
