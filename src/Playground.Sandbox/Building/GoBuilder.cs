@@ -31,13 +31,13 @@ internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOpt
     private static readonly TimeSpan HostGrace = TimeSpan.FromSeconds(10);
 
     public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
-        ExecuteAsync(images, runId, new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, Warm: false), options.Value.BuildTimeout, cancellationToken);
+        ExecuteAsync(images, runId, new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false), options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromMinutes(10);
-        var result = await ExecuteAsync(images, "warm-" + Guid.NewGuid().ToString("N")[..8], new AgentRequest(null, [], (int)timeout.TotalMilliseconds, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteAsync(images, "warm-" + Guid.NewGuid().ToString("N")[..8], new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
         if (result.Status != BuildStatus.Ok)
         {
             throw new SandboxSetupException($"Pre-building the standard library failed ({result.Status}): {result.Output}");
@@ -68,7 +68,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOpt
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 if (stdout is null)
                 {
-                    return new BuildResult(BuildStatus.BuildError, $"Build output too large: the binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
+                    return new BuildResult(BuildStatus.BuildError, $"The program's binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
                 }
 
                 return Parse(stdout, o.MaxBinaryBytes, elapsed);
@@ -164,6 +164,7 @@ internal sealed record AgentRequest(
     [property: JsonPropertyName("files")] IReadOnlyDictionary<string, string>? Files,
     [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
     [property: JsonPropertyName("timeoutMs")] int TimeoutMs,
+    [property: JsonPropertyName("maxBinaryBytes")] long MaxBinaryBytes,
     [property: JsonPropertyName("warm")] bool Warm);
 
 internal sealed record AgentResponse(

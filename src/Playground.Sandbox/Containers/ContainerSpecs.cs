@@ -1,5 +1,6 @@
 using System.Globalization;
 using Docker.DotNet.Models;
+using Playground.Sandbox.Security;
 
 namespace Playground.Sandbox.Containers;
 
@@ -21,6 +22,8 @@ internal static class ContainerSpecs
         // The program's environment is set by the launcher from the hand-off header.
         Env = [],
         WorkingDir = "/tmp",
+        // Fixed names, so nothing about the host or the container id shows through /etc.
+        Hostname = "play",
         AttachStdin = true,
         AttachStdout = true,
         AttachStderr = true,
@@ -31,9 +34,11 @@ internal static class ContainerSpecs
         HostConfig = new HostConfig
         {
             NetworkMode = "none",
+            // Otherwise the engine copies the host's resolver address into /etc/resolv.conf.
+            DNS = ["127.0.0.1"],
             ReadonlyRootfs = true,
             CapDrop = ["ALL"],
-            SecurityOpt = ["no-new-privileges"],
+            SecurityOpt = ["no-new-privileges", "seccomp=" + SeccompProfile.Json],
             Privileged = false,
             Memory = o.MemoryBytes,
             MemorySwap = o.MemoryBytes,
@@ -85,6 +90,8 @@ internal static class ContainerSpecs
             "GOTELEMETRY=off",
         ],
         WorkingDir = "/tmp",
+        // Fixed names, so nothing about the host or the container id shows through /etc.
+        Hostname = "play",
         AttachStdin = true,
         AttachStdout = true,
         AttachStderr = true,
@@ -95,9 +102,11 @@ internal static class ContainerSpecs
         HostConfig = new HostConfig
         {
             NetworkMode = "none",
+            // Otherwise the engine copies the host's resolver address into /etc/resolv.conf.
+            DNS = ["127.0.0.1"],
             ReadonlyRootfs = true,
             CapDrop = ["ALL"],
-            SecurityOpt = ["no-new-privileges"],
+            SecurityOpt = ["no-new-privileges", "seccomp=" + SeccompProfile.Json],
             Privileged = false,
             Memory = o.BuilderMemoryBytes,
             MemorySwap = o.BuilderMemoryBytes,

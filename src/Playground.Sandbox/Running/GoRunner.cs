@@ -51,7 +51,7 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
             var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes);
             var output = pump.RunAsync(deliver.Token, cancellationToken);
             var toProgram = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var stdinReader = ReadClientStdinAsync(input.Stdin, toProgram.Writer, o.StdinLimitBytes, stop.Token);
+            var stdinReader = ReadClientStdinAsync(input.Stdin, toProgram.Writer, o.StdinLimitBytes, () => events.TryWrite(StdinLimitNotice(o)), stop.Token);
             var stdinWriter = WriteProgramStdinAsync(container.Stream, toProgram.Reader, stop.Token);
             var exited = container.WaitAsync(cancellationToken);
             var timedOut = Task.Delay(o.RunWallTime, time, stop.Token);
@@ -119,6 +119,10 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
         }
     }
 
+    /// <summary>Tells the client why its input stops reaching the program (on stderr, marked as the sandbox's).</summary>
+    internal static RunEvent StdinLimitNotice(SandboxOptions o) =>
+        RunEvent.Stderr($"\n[goplay] stdin limit of {FormatBytes(o.StdinLimitBytes)} reached: the program sees end of input and further input is discarded.\n");
+
     /// <summary>The exact environment of a program; nothing from the host or the engine leaks in.</summary>
     internal static IReadOnlyList<string> ProgramEnvironment(SandboxOptions o) =>
     [
@@ -160,7 +164,7 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
     /// also block the client's Kill. Input past the cap is drained and dropped, and the
     /// program sees EOF at the cap, so at most the cap is ever buffered.
     /// </summary>
-    private static async Task ReadClientStdinAsync(IAsyncEnumerable<string>? stdin, ChannelWriter<byte[]> toProgram, long limit, CancellationToken cancellationToken)
+    private static async Task ReadClientStdinAsync(IAsyncEnumerable<string>? stdin, ChannelWriter<byte[]> toProgram, long limit, Action limitReached, CancellationToken cancellationToken)
     {
         try
         {
@@ -184,6 +188,7 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
                 if (total >= limit)
                 {
                     toProgram.TryComplete();
+                    limitReached();
                 }
             }
         }

@@ -46,6 +46,23 @@ internal static class RequestOptions
         return null;
     }
 
+    /// <summary>Checks every submitted go.mod against the toolchain and the submitted files.</summary>
+    public static string? CheckModules(IReadOnlyDictionary<string, string> files, string toolchainVersion)
+    {
+        foreach (var (name, body) in files)
+        {
+            if (name == "go.mod" || name.EndsWith("/go.mod", StringComparison.Ordinal))
+            {
+                if (GoModCheck.Check(body, name, files.Keys.ToArray(), toolchainVersion) is { } problem)
+                {
+                    return problem;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>"go1.19.8", "1.19.8", "go1.19" and "1.19" all name the toolchain go1.19.8.</summary>
     internal static bool MatchesToolchain(string requested, string toolchain)
     {

@@ -98,6 +98,11 @@ internal sealed partial class SandboxRunService(
             return RunEvent.Error(RunOutcome.Rejected, unsupported + "\n");
         }
 
+        if (RequestOptions.CheckModules(source.Files!, images.GoVersion) is { } badModule)
+        {
+            return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
+        }
+
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, input.Kill);
         await events.WriteAsync(RunEvent.Building(), cancellationToken).ConfigureAwait(false);
         BuildResult build;

@@ -55,8 +55,88 @@ internal static class SourceFiles
             return SourceResult.Fail("No .go files to build.");
         }
 
+        foreach (var (name, body) in files)
+        {
+            if (CheckKind(name, body ?? string.Empty) is { } problem)
+            {
+                return SourceResult.Fail(problem);
+            }
+        }
+
         return SourceResult.Ok(files.ToDictionary(kv => kv.Key, kv => kv.Value ?? string.Empty, StringComparer.Ordinal));
     }
+
+    // Files the go command would hand to an assembler, a C compiler or the linker as object
+    // code. The builder compiles pure Go only (CGO_ENABLED=0); these are refused up front so
+    // the user is told why instead of meeting an obscure toolchain error.
+    private static readonly string[] ForeignExtensions =
+    [
+        ".s", ".S", ".sx", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".m",
+        ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx",
+    ];
+
+    /// <summary>Null when the file is pure Go (or a text file the go command ignores), else the reason.</summary>
+    internal static string? CheckKind(string name, string body)
+    {
+        var extension = Path.GetExtension(name);
+        if (ForeignExtensions.Contains(extension, StringComparer.Ordinal))
+        {
+            return $"{name}: {extension} files are not supported: the playground builds pure Go only (no assembly, C or object files).";
+        }
+
+        if (extension == ".go" && ImportsC(body))
+        {
+            return $"{name}: cgo (import \"C\") is not supported: the playground builds pure Go only.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a Go file imports "C", alone or inside an import block.</summary>
+    private static bool ImportsC(string body)
+    {
+        var inBlock = false;
+        foreach (var raw in body.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (inBlock)
+            {
+                if (line.StartsWith(')'))
+                {
+                    inBlock = false;
+                }
+                else if (IsCImportSpec(line))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith("import", StringComparison.Ordinal))
+            {
+                var rest = line["import".Length..].Trim();
+                if (rest.StartsWith('('))
+                {
+                    inBlock = true;
+                    if (IsCImportSpec(rest[1..].Trim()))
+                    {
+                        return true;
+                    }
+                }
+                else if (IsCImportSpec(rest))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCImportSpec(string spec) =>
+        spec.StartsWith("\"C\"", StringComparison.Ordinal) || spec.StartsWith("`C`", StringComparison.Ordinal)
+        || spec.StartsWith("_ \"C\"", StringComparison.Ordinal) || spec.StartsWith(". \"C\"", StringComparison.Ordinal);
 
     /// <summary>Null when the name is an acceptable relative path, else the reason.</summary>
     public static string? CheckName(string name)

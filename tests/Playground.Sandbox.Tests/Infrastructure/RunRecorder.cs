@@ -17,11 +17,13 @@ public sealed class RunRecording(IReadOnlyList<RunEvent> events)
     private string Concat(RunEventKind kind) =>
         Events.Where(e => e.Kind == kind).Aggregate(new StringBuilder(), (sb, e) => sb.Append(e.Data)).ToString();
 
-    public static async Task<RunRecording> RunAsync(IRunService runs, string source, RunInput? input = null, TimeSpan? limit = null)
+    public static Task<RunRecording> RunAsync(IRunService runs, string source, RunInput? input = null, TimeSpan? limit = null) =>
+        RunAsync(runs, new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = source } }, input, limit);
+
+    public static async Task<RunRecording> RunAsync(IRunService runs, RunRequest request, RunInput? input = null, TimeSpan? limit = null)
     {
         using var cts = new CancellationTokenSource(limit ?? TimeSpan.FromMinutes(2));
         var events = new List<RunEvent>();
-        var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = source } };
         await foreach (var e in runs.RunAsync(request, input ?? RunInput.None, cts.Token))
         {
             events.Add(e);

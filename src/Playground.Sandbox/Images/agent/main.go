@@ -31,6 +31,8 @@ type request struct {
 	Files     map[string]string `json:"files"`
 	Tags      []string          `json:"tags"`
 	TimeoutMs int               `json:"timeoutMs"`
+	// MaxBinaryBytes caps the binary; a larger one is a build error with its size.
+	MaxBinaryBytes int64 `json:"maxBinaryBytes"`
 	// Warm builds the standard library into GOCACHE instead of a program.
 	Warm bool `json:"warm"`
 }
@@ -119,6 +121,10 @@ func build(req request) (response, []byte) {
 	resp, _ := runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", "."}, req.Tags)
 	if resp.Status != "ok" {
 		return resp, nil
+	}
+	if info, err := os.Stat(out); err == nil && req.MaxBinaryBytes > 0 && info.Size() > req.MaxBinaryBytes {
+		return response{Status: "build-error", Output: fmt.Sprintf("The program's binary is %d MiB, over the %d MiB limit.\n",
+			(info.Size()+(1<<20)-1)>>20, req.MaxBinaryBytes>>20)}, nil
 	}
 	bin, err := os.ReadFile(out)
 	if err != nil {

@@ -1,0 +1,640 @@
+using Playground.Sandbox.Runs;
+using Playground.Sandbox.Tests.Infrastructure;
+using Playground.Testing;
+
+namespace Playground.Sandbox.Tests.Security;
+
+/// <summary>
+/// The hostile-program table of SECURITY.md, one test per row, against the real engine.
+/// Each asserts the outcome, what the user sees, and that no container remains.
+/// </summary>
+[Collection(DockerTests.Name)]
+public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
+{
+    private readonly IRunService _runs = fixture.Create().Runs;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => Assert.Empty(await DockerCheck.ManagedContainersAsync());
+
+    [Fact]
+    public async Task Row01_ExecAndStartProcess_DeniedProgramContinues()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"os/exec"
+            	"syscall"
+            )
+
+            func main() {
+            	fmt.Println(exec.Command("/bin/sh", "-c", "echo pwned").Run())
+            	fmt.Println(syscall.Exec("/bin/sh", []string{"sh"}, nil))
+            	_, err := os.StartProcess("/bin/sh", []string{"sh"}, &os.ProcAttr{})
+            	fmt.Println(err)
+            	fmt.Println("still here")
+            }
+            """);
+
+        Assert.Equal(
+            "fork/exec /bin/sh: operation not permitted\noperation not permitted\nfork/exec /bin/sh: operation not permitted\nstill here\n",
+            run.Stdout);
+        Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Row02_ForkLoop_EveryForkEperm()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"syscall"
+            )
+
+            func main() {
+            	denied := 0
+            	for i := 0; i < 1000; i++ {
+            		r, _, errno := syscall.RawSyscall(syscall.SYS_FORK, 0, 0, 0)
+            		if r == 0 && errno == 0 {
+            			syscall.Exit(42) // a child: must never happen
+            		}
+            		if errno == syscall.EPERM {
+            			denied++
+            		}
+            	}
+            	// A process-creating clone (no CLONE_THREAD) is refused too.
+            	_, _, errno := syscall.RawSyscall(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0)
+            	fmt.Println(denied, errno)
+            }
+            """);
+
+        Assert.Equal("1000 operation not permitted\n", run.Stdout);
+        Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Row03_ThreadBomb_PidsLimitStopsItAndRunIsReported()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"runtime"
+            	"time"
+            )
+
+            func main() {
+            	for i := 0; i < 10000; i++ {
+            		go func() {
+            			runtime.LockOSThread()
+            			time.Sleep(time.Hour)
+            		}()
+            	}
+            	time.Sleep(time.Hour)
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(2, run.Final.ExitCode);
+        Assert.Contains("failed to create new OS thread", run.Stderr, StringComparison.Ordinal);
+        await AssertHealthyAfterAsync();
+    }
+
+    [Fact]
+    public async Task Row04_MemoryBomb_Oom()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            func main() {
+            	var chunks [][]byte
+            	for i := 0; i < 1024; i++ {
+            		c := make([]byte, 1<<20)
+            		for j := range c {
+            			c[j] = byte(j)
+            		}
+            		chunks = append(chunks, c)
+            	}
+            	println(len(chunks))
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Oom, run.Final.Outcome);
+        Assert.Equal("Program ran out of memory (limit 256 MiB) and was killed.\n", run.Final.Data);
+    }
+
+    [Fact]
+    public async Task Row05_FillTmp_EnospcAtTmpfsSizeAndNextRunSeesEmptyTmp()
+    {
+        var fill = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	chunk := make([]byte, 1<<20)
+            	total := 0
+            	for i := 0; ; i++ {
+            		err := os.WriteFile(fmt.Sprintf("/tmp/fill-%d", i), chunk, 0o600)
+            		if err != nil {
+            			fmt.Println(err)
+            			break
+            		}
+            		total += len(chunk)
+            	}
+            	fmt.Println(total >> 20)
+            }
+            """);
+        var next = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	entries, err := os.ReadDir("/tmp")
+            	fmt.Println(len(entries), err)
+            }
+            """);
+
+        var lines = fill.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("no space left on device", lines[0], StringComparison.Ordinal);
+        Assert.InRange(int.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture), 14, 16);
+        Assert.Equal("0 <nil>\n", next.Stdout);
+    }
+
+    [Fact]
+    public async Task Row06_CopyOfSelfInTmp_CannotBeExecuted()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"syscall"
+            	"unsafe"
+            )
+
+            func main() {
+            	self, _ := os.ReadFile("/proc/self/exe")
+            	fmt.Println(os.WriteFile("/tmp/copy", self, 0o755))
+            	fmt.Println(syscall.Exec("/tmp/copy", []string{"copy"}, nil))
+            	// execveat with AT_EMPTY_PATH passes the filter; the noexec mount stops it.
+            	fd, _ := syscall.Open("/tmp/copy", syscall.O_RDONLY, 0)
+            	empty, _ := syscall.BytePtrFromString("")
+            	argv, _ := syscall.SlicePtrFromStrings([]string{"copy"})
+            	_, _, errno := syscall.Syscall6(322, uintptr(fd), uintptr(unsafe.Pointer(empty)), uintptr(unsafe.Pointer(&argv[0])), 0, 0x1000, 0)
+            	fmt.Println(errno)
+            }
+            """);
+
+        Assert.Equal("<nil>\noperation not permitted\npermission denied\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Row07_MemfdCreateAndExecveat_Denied()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"syscall"
+            	"unsafe"
+            )
+
+            func main() {
+            	name, _ := syscall.BytePtrFromString("x")
+            	fd, _, errno := syscall.Syscall(319, uintptr(unsafe.Pointer(name)), 0, 0)
+            	fmt.Println(int(fd), errno)
+            }
+            """);
+
+        Assert.Equal("-1 operation not permitted\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Row08_OutputFlood_OutputLimitPromptly()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "os"
+
+            func main() {
+            	b := make([]byte, 64<<10)
+            	for i := range b {
+            		b[i] = 'y'
+            	}
+            	for {
+            		os.Stderr.Write(b)
+            	}
+            }
+            """);
+
+        Assert.Equal(RunOutcome.OutputLimit, run.Final.Outcome);
+        Assert.Equal(1 << 20, run.Stderr.Length);
+        Assert.Equal("Program produced more than 1 MiB of output and was killed.\n", run.Final.Data);
+        // The cap is reached within milliseconds of the start; the run must end within a second of it.
+        Assert.True(run.Final.RunMs < 1500, $"run took {run.Final.RunMs} ms");
+    }
+
+    [Theory]
+    [InlineData("for {}")]
+    [InlineData("time.Sleep(time.Hour)")]
+    public async Task Row09_RunsForever_TimeoutAtWallLimit(string body)
+    {
+        var runs = fixture.Create(new Dictionary<string, string?> { ["Sandbox:RunWallTime"] = "00:00:02" }).Runs;
+
+        var run = await RunRecording.RunAsync(runs, "package main\n\nimport \"time\"\n\nvar _ = time.Now\n\nfunc main() { " + body + " }\n");
+
+        Assert.Equal(RunOutcome.Timeout, run.Final.Outcome);
+        Assert.Equal("Program exceeded the 2 s time limit and was killed.\n", run.Final.Data);
+        Assert.InRange(run.Final.RunMs!.Value, 2000, 3500);
+    }
+
+    [Fact]
+    public async Task Row09_SelectForever_GoDeadlockMessage()
+    {
+        var run = await RunRecording.RunAsync(_runs, "package main\n\nfunc main() { select {} }\n");
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(2, run.Final.ExitCode);
+        Assert.Contains("fatal error: all goroutines are asleep - deadlock!", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row10_Network_EveryAttemptFails()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"net"
+            	"time"
+            )
+
+            func main() {
+            	for _, target := range []string{"1.1.1.1:80", "172.17.0.1:2375", "169.254.169.254:80", "[2606:4700::1111]:80"} {
+            		_, err := net.DialTimeout("tcp", target, time.Second)
+            		fmt.Println("tcp", target, err != nil)
+            	}
+            	u, err := net.Dial("udp", "8.8.8.8:53")
+            	if err == nil {
+            		_, err = u.Write([]byte("x"))
+            	}
+            	fmt.Println("udp", err != nil)
+            	_, err = net.LookupHost("example.com")
+            	fmt.Println("dns", err != nil)
+            	// Listing interfaces needs a netlink socket, which the profile refuses.
+            	ifaces, _ := net.Interfaces()
+            	names := []string{}
+            	for _, i := range ifaces {
+            		names = append(names, i.Name)
+            	}
+            	fmt.Println("interfaces", names)
+            }
+            """);
+
+        Assert.Equal(
+            "tcp 1.1.1.1:80 true\ntcp 172.17.0.1:2375 true\ntcp 169.254.169.254:80 true\ntcp [2606:4700::1111]:80 true\nudp true\ndns true\ninterfaces []\n",
+            run.Stdout);
+    }
+
+    [Fact]
+    public async Task Row11_HostSecrets_AbsentOrDeniedAndNothingFromTheHost()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	for _, p := range []string{"/etc/shadow", "/proc/kcore", "/proc/1/environ", "/etc/hostname", "/etc/resolv.conf", "/var/run/docker.sock", "/root"} {
+            		b, err := os.ReadFile(p)
+            		fmt.Printf("%s %q %v\n", p, b, err != nil)
+            	}
+            	fw, _ := os.ReadDir("/sys/firmware")
+            	fmt.Println("/sys/firmware", len(fw))
+            }
+            """);
+
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("/etc/shadow \"\" true", lines[0]);
+        Assert.Equal("/proc/kcore \"\" true", lines[1]);
+        // PID 1 is the engine's init; its environment holds only the engine's fixed defaults.
+        Assert.Matches("^/proc/1/environ \"PATH=[^\"]*HOSTNAME=play\\\\x00HOME=/\\\\x00\" false$", lines[2]);
+        Assert.Equal("/etc/hostname \"play\\n\" false", lines[3]);
+        // The engine must not copy the host's resolver into the sandbox: empty or loopback only.
+        Assert.Matches("^/etc/resolv.conf \"(nameserver 127\\.0\\.0\\.1\\\\n)?\" false$", lines[4]);
+        Assert.Equal("/var/run/docker.sock \"\" true", lines[5]);
+        Assert.Equal("/root \"\" true", lines[6]);
+        Assert.Equal("/sys/firmware 0", lines[7]);
+    }
+
+    [Fact]
+    public async Task Row11_Environment_ExactAllowList()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"strings"
+            )
+
+            func main() { fmt.Print(strings.Join(os.Environ(), "\n")) }
+            """);
+
+        Assert.Equal("HOME=/tmp\nTMPDIR=/tmp\nPATH=/\nTZ=UTC\nGOMAXPROCS=1", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Row12_KernelAttackSurface_Eperm()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"syscall"
+            )
+
+            func main() {
+            	calls := []struct {
+            		name string
+            		nr   uintptr
+            		a    [3]uintptr
+            	}{
+            		{"ptrace", 101, [3]uintptr{0, 0, 0}},             // PTRACE_TRACEME
+            		{"mount", 165, [3]uintptr{0, 0, 0}},
+            		{"umount2", 166, [3]uintptr{0, 0, 0}},
+            		{"unshare", 272, [3]uintptr{0x10000000, 0, 0}},   // CLONE_NEWUSER
+            		{"setns", 308, [3]uintptr{0, 0, 0}},
+            		{"keyctl", 250, [3]uintptr{0, 0, 0}},
+            		{"add_key", 248, [3]uintptr{0, 0, 0}},
+            		{"bpf", 321, [3]uintptr{0, 0, 0}},
+            		{"io_uring_setup", 425, [3]uintptr{8, 0, 0}},
+            		{"userfaultfd", 323, [3]uintptr{0, 0, 0}},
+            		{"perf_event_open", 298, [3]uintptr{0, 0, 0}},
+            		{"personality", 135, [3]uintptr{0x0040000, 0, 0}}, // ADDR_NO_RANDOMIZE
+            		{"raw socket", 41, [3]uintptr{2, 3, 1}},          // AF_INET, SOCK_RAW, ICMP
+            		{"packet socket", 41, [3]uintptr{17, 3, 0}},      // AF_PACKET
+            		{"netlink socket", 41, [3]uintptr{16, 3, 0}},     // AF_NETLINK
+            	}
+            	for _, c := range calls {
+            		_, _, errno := syscall.RawSyscall(c.nr, c.a[0], c.a[1], c.a[2])
+            		fmt.Println(c.name, errno == syscall.EPERM)
+            	}
+            }
+            """);
+
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(15, lines.Length);
+        Assert.All(lines, line => Assert.EndsWith(" true", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Row13_ProcSelfStatus_NoNewPrivsNoCapsNobody()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"strings"
+            )
+
+            func main() {
+            	b, _ := os.ReadFile("/proc/self/status")
+            	for _, l := range strings.Split(string(b), "\n") {
+            		for _, k := range []string{"NoNewPrivs:", "CapEff:", "CapPrm:", "CapBnd:", "Uid:", "Gid:", "Seccomp:"} {
+            			if strings.HasPrefix(l, k) {
+            				fmt.Println(strings.Join(strings.Fields(l), " "))
+            			}
+            		}
+            	}
+            }
+            """);
+
+        Assert.Contains("NoNewPrivs: 1\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CapEff: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CapPrm: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CapBnd: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Uid: 65534 65534 65534 65534\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Gid: 65534 65534 65534 65534\n", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Seccomp: 2\n", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row14_WriterStillPrintingWhenMainReturns_EndsPromptly()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"time"
+            )
+
+            func main() {
+            	go func() {
+            		for i := 0; ; i++ {
+            			fmt.Println("tick", i)
+            			time.Sleep(time.Millisecond)
+            		}
+            	}()
+            	time.Sleep(200 * time.Millisecond)
+            	fmt.Println("main returns")
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(0, run.Final.ExitCode);
+        Assert.True(run.Final.RunMs < 1500, $"run took {run.Final.RunMs} ms");
+        Assert.Equal(RunEventKind.Exit, run.Events[^1].Kind);
+        Assert.Contains("main returns\n", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row15_TooManyOpenFiles_EmfileAtLimit()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	var files []*os.File
+            	for {
+            		f, err := os.Open("/proc/self/status")
+            		if err != nil {
+            			fmt.Println(len(files), err)
+            			return
+            		}
+            		files = append(files, f)
+            	}
+            }
+            """);
+
+        var parts = run.Stdout.Split(' ', 2);
+        Assert.InRange(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), 240, 256);
+        Assert.Equal("open /proc/self/status: too many open files\n", parts[1]);
+    }
+
+    [Fact]
+    public async Task Row16_CompileTimeBomb_BuildErrorOrTimeoutAndBuilderStaysUsable()
+    {
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            var huge = []int{1 << 30: 1}
+
+            func main() { println(len(huge)) }
+            """);
+
+        Assert.Contains(run.Final.Outcome, new RunOutcome?[] { RunOutcome.BuildError, RunOutcome.BuildTimeout });
+        Assert.Equal(RunEventKind.Error, run.Final.Kind);
+        Assert.False(string.IsNullOrWhiteSpace(run.Final.Data));
+        await AssertHealthyAfterAsync();
+    }
+
+    [Fact]
+    public async Task Row17_HugeBinary_RejectedAboveCap()
+    {
+        var runs = fixture.Create(new Dictionary<string, string?> { ["Sandbox:MaxBinaryBytes"] = (8L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture) }).Runs;
+
+        var run = await RunRecording.RunAsync(runs, """
+            package main
+
+            var blob = [12 << 20]byte{1, 2, 3}
+
+            func main() { println(blob[1]) }
+            """);
+
+        Assert.Equal(RunOutcome.BuildError, run.Final.Outcome);
+        Assert.Matches(@"^The program's binary is 1\d MiB, over the 8 MiB limit\.\n$", run.Final.Data);
+    }
+
+    [Theory]
+    [InlineData("module play\n\ngo 1.99\n", "go.mod:3: go.mod requires go 1.99, newer than this server's go1.19.8.")]
+    [InlineData("module play\n\ngo 1.19\n\ntoolchain go1.22.0\n", "go.mod:5: toolchain lines are not supported")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => ../outside\n", "go.mod:5: replace to ../outside points outside the submitted files.")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace (\n\texample.com/x => /etc\n)\n", "go.mod:6: replace to an absolute path (/etc) is not allowed")]
+    public async Task Row18_GoModAskingForTheOutside_ClearBuildErrorBeforeBuilding(string goMod, string expected)
+    {
+        var run = await RunRecording.RunAsync(_runs, new RunRequest
+        {
+            Files = new Dictionary<string, string> { ["prog.go"] = "package main\n\nfunc main() {}\n", ["go.mod"] = goMod },
+        });
+
+        var final = Assert.Single(run.Events);
+        Assert.Equal(RunOutcome.BuildError, final.Outcome);
+        Assert.StartsWith(expected, final.Data, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("add_amd64.s", "TEXT ·add(SB),$0\n", ".s files are not supported")]
+    [InlineData("hello.c", "int x;\n", ".c files are not supported")]
+    [InlineData("blob.syso", "\x7fELF", ".syso files are not supported")]
+    [InlineData("cgo.go", "package main\n\n// int x = 1;\nimport \"C\"\n", "cgo (import \"C\") is not supported")]
+    [InlineData("cgo2.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"C\"\n)\n", "cgo (import \"C\") is not supported")]
+    public async Task Row19_AssemblyCgoSyso_RejectedBeforeBuilding(string name, string body, string expected)
+    {
+        var run = await RunRecording.RunAsync(_runs, new RunRequest
+        {
+            Files = new Dictionary<string, string> { ["prog.go"] = "package main\n\nfunc main() {}\n", [name] = body },
+        });
+
+        var final = Assert.Single(run.Events);
+        Assert.Equal(RunOutcome.Rejected, final.Outcome);
+        Assert.Contains(expected, final.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row20_OversizedOrHostileInput_RejectedBeforeAnyContainer()
+    {
+        var cases = new List<RunRequest>
+        {
+            new() { Source = "package main\nfunc main() {}\n//" + new string('x', 10_000_000) },
+            new() { Files = Enumerable.Range(0, 10_000).ToDictionary(i => $"f{i}.go", _ => "package main\n") },
+            new() { Files = new Dictionary<string, string> { ["../x.go"] = "package main\n" } },
+            new() { Files = new Dictionary<string, string> { ["/etc/x.go"] = "package main\n" } },
+            new() { Files = new Dictionary<string, string> { ["a/../../b.go"] = "package main\n" } },
+        };
+        var expected = new[] { "Source too large", "Too many files", "'..'", "relative paths", "'..'" };
+
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var run = await RunRecording.RunAsync(_runs, cases[i]);
+
+            // Rejected outright: no building event, so no container was ever created.
+            var final = Assert.Single(run.Events);
+            Assert.Equal(RunOutcome.Rejected, final.Outcome);
+            Assert.Contains(expected[i], final.Data, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Row21_HundredMegabytesOfStdin_CappedAndToldWhy()
+    {
+        var stdin = HundredMegabytes();
+
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"io"
+            	"os"
+            )
+
+            func main() {
+            	n, err := io.Copy(io.Discard, os.Stdin)
+            	fmt.Println(n, err)
+            }
+            """, new RunInput(stdin));
+
+        Assert.Equal("1048576 <nil>\n", run.Stdout);
+        Assert.Contains("[goplay] stdin limit of 1 MiB reached", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    private static async IAsyncEnumerable<string> HundredMegabytes()
+    {
+        var chunk = new string('z', 1 << 20);
+        for (var i = 0; i < 100; i++)
+        {
+            yield return chunk;
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>After a hostile run, an ordinary program still builds and runs normally.</summary>
+    private async Task AssertHealthyAfterAsync()
+    {
+        var run = await RunRecording.RunAsync(_runs, "package main\n\nfunc main() { println(\"ok\") }\n");
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal("ok\n", run.Stderr);
+    }
+}
