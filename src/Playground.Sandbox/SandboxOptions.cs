@@ -58,6 +58,19 @@ public sealed class SandboxOptions
 
     /// <summary>How long a run may keep producing output after its process exited before the stream is cut.</summary>
     public TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Names this process's containers (label <c>io.goplay.owner</c>). Every process sharing an
+    /// engine needs its own name: at start-up the janitor removes the containers carrying it.
+    /// </summary>
+    public string InstanceName { get; set; } = Environment.MachineName;
+
+    public TimeSpan JanitorInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Any playground container older than this is removed; null means build timeout + run wall time + 5 minutes.</summary>
+    public TimeSpan? MaxContainerLifetime { get; set; }
+
+    internal TimeSpan EffectiveMaxContainerLifetime => MaxContainerLifetime ?? BuildTimeout + RunWallTime + TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Checks the options as a whole at start-up, so a bad limit fails the host instead of a run.</summary>
@@ -91,6 +104,16 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         Positive(nameof(o.BuilderCpus), o.BuilderCpus);
         Positive(nameof(o.BuilderPidsLimit), o.BuilderPidsLimit);
         Positive(nameof(o.BuilderTmpfsBytes), o.BuilderTmpfsBytes);
+        Positive(nameof(o.JanitorInterval), o.JanitorInterval.TotalMilliseconds);
+        if (string.IsNullOrWhiteSpace(o.InstanceName))
+        {
+            errors.Add("Sandbox:InstanceName must not be empty.");
+        }
+
+        if (o.MaxContainerLifetime is { } lifetime && lifetime < o.RunWallTime + o.BuildTimeout)
+        {
+            errors.Add("Sandbox:MaxContainerLifetime must be at least Sandbox:RunWallTime + Sandbox:BuildTimeout, or live runs would be removed.");
+        }
 
         // tmpfs pages are charged to the container's memory cgroup: a tmpfs as large
         // as the limit would let a program OOM itself by writing files, and leave no

@@ -8,6 +8,7 @@ using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Running;
 using Playground.Sandbox.Runs;
+using Playground.Sandbox.Telemetry;
 
 namespace Playground.Sandbox;
 
@@ -26,8 +27,15 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<GoBuilder>();
         services.TryAddSingleton<GoRunner>();
         services.TryAddSingleton<SandboxReadiness>();
-        services.TryAddSingleton<IRunService, SandboxRunService>();
+        services.TryAddSingleton<ActiveRuns>();
+        services.AddMetrics();
+        services.TryAddSingleton<SandboxMetrics>();
+        services.TryAddSingleton<SandboxRunService>();
+        services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<SandboxRunService>());
+        services.TryAddSingleton<SandboxJanitor>();
         services.AddHostedService<SandboxPreparationService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SandboxJanitor>());
+        services.AddHostedService<SandboxShutdownService>();
         services.AddHealthChecks().AddCheck<SandboxHealthCheck>("sandbox", tags: ["ready"]);
         return services;
     }
@@ -35,6 +43,48 @@ public static class SandboxServiceCollectionExtensions
     /// <summary>Creates images and warms the build cache now; used by the set-up script.</summary>
     public static async Task PrepareSandboxAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
         await services.GetRequiredService<SandboxReadiness>().EnsureAsync(cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary>
+/// Graceful shutdown: when the host starts stopping, every run in flight is stopped, told
+/// why, and its containers removed, before the process goes on to close connections.
+/// </summary>
+/// <remarks>
+/// Transports (SignalR among them) close their connections from an ApplicationStopping
+/// callback, and the token runs its callbacks in reverse order of registration. Registering
+/// once the application has started puts this callback after theirs in the list, so it runs
+/// first, and it blocks until the runs' last events are out (bounded by <see cref="Grace"/>).
+/// </remarks>
+internal sealed class SandboxShutdownService(SandboxRunService runs, IHostApplicationLifetime lifetime) : IHostedService
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => lifetime.ApplicationStopping.Register(StopRuns));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Hosts that never reached ApplicationStarted still stop their runs here.
+        StopRuns();
+        return Task.CompletedTask;
+    }
+
+    private void StopRuns()
+    {
+        using var timeout = new CancellationTokenSource(Grace);
+        try
+        {
+            // Blocking on purpose: see remarks.
+            runs.StopAllAsync(timeout.Token).Wait(CancellationToken.None);
+        }
+        catch (AggregateException)
+        {
+            // Timed out or failed: the janitor's start-up pass covers what is left.
+        }
+    }
 }
 
 /// <summary>Starts preparation in the background at start-up so the first run does not pay for it.</summary>

@@ -24,7 +24,7 @@ internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Bi
 /// agent answers on stdout with a framed status, compiler output and the binary. The builder
 /// never runs the code it builds.
 /// </summary>
-internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
+internal sealed partial class GoBuilder(DockerEngine engine, ActiveRuns active, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
 {
     // The agent's own timeout covers `go build`; the host's deadline adds room for the
     // container to start and the response to arrive, and is the one that always holds.
@@ -37,7 +37,9 @@ internal sealed partial class GoBuilder(DockerEngine engine, IOptions<SandboxOpt
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromMinutes(10);
-        var result = await ExecuteAsync(images, "warm-" + Guid.NewGuid().ToString("N")[..8], new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
+        var runId = "warm-" + Guid.NewGuid().ToString("N")[..8];
+        using var tracked = active.Track(runId);
+        var result = await ExecuteAsync(images, runId, new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
         if (result.Status != BuildStatus.Ok)
         {
             throw new SandboxSetupException($"Pre-building the standard library failed ({result.Status}): {result.Output}");

@@ -17,7 +17,7 @@ internal static class ContainerSpecs
     public static CreateContainerParameters Runner(string image, string runId, SandboxOptions o, TimeProvider time) => new()
     {
         Image = image,
-        Labels = SandboxLabels.For("runner", runId, time),
+        Labels = SandboxLabels.For("runner", runId, o.InstanceName, time),
         User = NobodyUser,
         // The program's environment is set by the launcher from the hand-off header.
         Env = [],
@@ -69,7 +69,7 @@ internal static class ContainerSpecs
     public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time) => new()
     {
         Image = image,
-        Labels = SandboxLabels.For("builder", runId, time),
+        Labels = SandboxLabels.For("builder", runId, o.InstanceName, time),
         User = NobodyUser,
         Env =
         [

@@ -35,6 +35,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     {
         var (set, go) = await ResolveAsync(cancellationToken).ConfigureAwait(false);
         var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        await RequireRuntimeAsync(docker, options.Value.Runtime, cancellationToken).ConfigureAwait(false);
 
         if (!await ExistsAsync(docker, set.RunnerImage, cancellationToken).ConfigureAwait(false))
         {
@@ -73,6 +74,23 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
         await EnsureVolumeAsync(docker, set.CacheVolume, cancellationToken).ConfigureAwait(false);
         return set;
+    }
+
+    /// <summary>Fails closed when the configured OCI runtime (e.g. runsc) is not known to the engine.</summary>
+    private static async Task RequireRuntimeAsync(IDockerClient docker, string? runtime, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(runtime))
+        {
+            return;
+        }
+
+        var info = await docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+        var known = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
+        if (!known.Contains(runtime, StringComparer.Ordinal))
+        {
+            throw new SandboxSetupException(
+                $"The configured container runtime '{runtime}' is not available on this engine (it has: {string.Join(", ", known)}). No code runs until Sandbox:Runtime names an installed runtime.");
+        }
     }
 
     public static async Task<bool> ExistsAsync(IDockerClient docker, string image, CancellationToken cancellationToken)

@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Docker.DotNet;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Building;
+using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Running;
 
@@ -14,16 +16,34 @@ internal sealed partial class SandboxRunService(
     SandboxReadiness readiness,
     GoBuilder builder,
     GoRunner runner,
+    ActiveRuns active,
     IOptions<SandboxOptions> options,
-    ILogger<SandboxRunService> logger) : IRunService
+    ILogger<SandboxRunService> logger) : IRunService, IDisposable
 {
+    internal const string ShutdownMessage = "The server is shutting down: the program was stopped. Run it again in a moment.\n";
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> _pipelines = new();
+    private readonly ConcurrentDictionary<TaskCompletionSource, byte> _streams = new();
+
     public async IAsyncEnumerable<RunEvent> RunAsync(RunRequest request, RunInput input, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            yield return RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
+            yield break;
+        }
+
+        // Completed when this stream has handed its last event to the caller (or was abandoned).
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _streams[delivered] = 0;
+
         // The pipeline writes into a bounded channel; a slow reader slows the program down
         // (its pipe fills) instead of growing memory.
         var channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pipeline = Task.Run(() => ExecuteAsync(request, input, channel.Writer, abandon.Token), CancellationToken.None);
+        _pipelines[pipeline] = 0;
         try
         {
             await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -36,12 +56,29 @@ internal sealed partial class SandboxRunService(
             // Reached early when the caller stops listening: kill the run and wait for its clean-up.
             await abandon.CancelAsync().ConfigureAwait(false);
             await pipeline.ConfigureAwait(false);
+            _pipelines.TryRemove(pipeline, out _);
+            _streams.TryRemove(delivered, out _);
+            delivered.TrySetResult();
         }
     }
+
+    /// <summary>
+    /// Stops every run in flight: each reports that the server is shutting down, its
+    /// containers are removed, and its last event reaches its caller before this completes.
+    /// </summary>
+    public async Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_pipelines.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_streams.Keys.Select(s => s.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     private async Task ExecuteAsync(RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
+        using var tracked = active.Track(runId);
         try
         {
             await events.WriteAsync(await ExecuteCoreAsync(runId, request, input, events, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
@@ -103,16 +140,20 @@ internal sealed partial class SandboxRunService(
             return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
         }
 
-        using var kill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, input.Kill);
+        // The user's Kill and the server's shutdown both stop the run; only the message differs.
+        using var kill = CancellationTokenSource.CreateLinkedTokenSource(input.Kill, _stopping.Token);
+        using var buildKill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, kill.Token);
         await events.WriteAsync(RunEvent.Building(), cancellationToken).ConfigureAwait(false);
         BuildResult build;
         try
         {
-            build = await builder.BuildAsync(images, runId, source.Files!, kill.Token).ConfigureAwait(false);
+            build = await builder.BuildAsync(images, runId, source.Files!, buildKill.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (input.Kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return RunEvent.Error(RunOutcome.Killed, "Killed during the build.\n");
+            return input.Kill.IsCancellationRequested
+                ? RunEvent.Error(RunOutcome.Killed, "Killed during the build.\n")
+                : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
         }
 
         var buildMs = (long)build.Elapsed.TotalMilliseconds;
@@ -125,8 +166,13 @@ internal sealed partial class SandboxRunService(
         }
 
         await events.WriteAsync(RunEvent.Built(cached: false, buildMs), cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input, events, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input with { Kill = kill.Token }, events, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
+        if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
+        {
+            return RunEvent.Error(RunOutcome.Internal, ShutdownMessage) with { BuildMs = buildMs };
+        }
+
         if (result.Outcome == RunOutcome.Internal)
         {
             return RunEvent.Error(RunOutcome.Internal, result.Message ?? "The sandbox failed to run the program.\n") with { BuildMs = buildMs };

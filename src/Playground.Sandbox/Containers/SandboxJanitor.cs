@@ -1,0 +1,104 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox.Telemetry;
+
+namespace Playground.Sandbox.Containers;
+
+/// <summary>
+/// Removes sandbox containers nobody will remove: this instance's containers whose run is
+/// not active here (left by a crash, or by a removal that failed while the engine was
+/// away), and any playground container older than the maximum lifetime. Runs at start-up
+/// and then periodically.
+/// </summary>
+internal sealed partial class SandboxJanitor(
+    DockerEngine engine,
+    ActiveRuns active,
+    SandboxMetrics metrics,
+    IOptions<SandboxOptions> options,
+    TimeProvider time,
+    ILogger<SandboxJanitor> logger) : BackgroundService
+{
+    /// <summary>Completes after each pass; tests wait on it instead of sleeping.</summary>
+    public event Action<int>? PassCompleted;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var removed = await SweepAsync(stoppingToken).ConfigureAwait(false);
+                PassCompleted?.Invoke(removed);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // The engine may be away; the next pass tries again.
+                LogPassFailed(logger, e);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.JanitorInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass; returns how many containers it removed.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
+            },
+        }, cancellationToken).ConfigureAwait(false);
+
+        var now = time.GetUtcNow();
+        var removed = 0;
+        foreach (var c in containers)
+        {
+            IReadOnlyDictionary<string, string> labels = c.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(c.Labels);
+            var runId = labels.GetValueOrDefault(SandboxLabels.RunId, "");
+            var mine = labels.GetValueOrDefault(SandboxLabels.Owner) == o.InstanceName;
+            var age = now - new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc));
+            string? reason = mine && !active.Contains(runId) ? "orphaned"
+                : age > o.EffectiveMaxContainerLifetime ? "expired"
+                : null;
+            if (reason is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+                removed++;
+                metrics.JanitorRemoved(reason);
+                LogRemoved(logger, c.ID[..12], reason, runId);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Removed meanwhile by its own run.
+            }
+        }
+
+        return removed;
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Janitor removed container {ContainerId} ({Reason}, run {RunId})")]
+    private static partial void LogRemoved(ILogger logger, string containerId, string reason, string runId);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Janitor pass failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

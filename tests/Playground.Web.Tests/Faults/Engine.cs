@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Playground.Testing;
+
+namespace Playground.Web.Tests.Faults;
+
+/// <summary>Stops and starts the real Docker engine, as scripts/setup.sh starts it.</summary>
+internal static class Engine
+{
+    public static async Task StopAsync()
+    {
+        await RunAsync("pkill", "-TERM", "-x", "dockerd");
+        var clock = Stopwatch.StartNew();
+        while (await AnswersAsync() && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    public static async Task StartAsync()
+    {
+        // Wait until the old daemon is fully gone, or the new one cannot take its socket.
+        var clock = Stopwatch.StartNew();
+        while (await RunAsync("pgrep", "-x", "dockerd") == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+
+        await RunAsync("sh", "-c", "nohup setsid dockerd >>/var/log/goplay-dockerd.log 2>&1 &");
+        clock.Restart();
+        while (!await AnswersAsync())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new InvalidOperationException("dockerd did not come back. " + DockerCheck.HowToProvide);
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<bool> AnswersAsync()
+    {
+        try
+        {
+            await DockerCheck.RequireEngineAsync();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<int> RunAsync(string file, params string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false }) ?? throw new InvalidOperationException("could not start " + file);
+        await p.WaitForExitAsync();
+        return p.ExitCode;
+    }
+}

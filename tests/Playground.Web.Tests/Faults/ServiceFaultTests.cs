@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Sandbox.Runs;
+using Playground.Testing;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Faults;
+
+/// <summary>
+/// The faults of SECURITY.md that involve the service process or the engine itself, each
+/// against a real Playground.Web process and the real engine.
+/// </summary>
+[Collection("Faults")]
+public sealed class ServiceFaultTests
+{
+    private const string Sleeper = """
+        package main
+
+        import (
+        	"fmt"
+        	"time"
+        )
+
+        func main() {
+        	fmt.Println("started")
+        	time.Sleep(time.Minute)
+        }
+        """;
+
+    [Fact]
+    public async Task Sigkill_MidRun_JanitorRemovesLeftoverOnNextStart()
+    {
+        var instance = "fault-sigkill-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance))
+        {
+            await using var connection = await web.ConnectAsync();
+            await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
+            await WaitForStdoutAsync(events);
+
+            web.Kill();
+            await web.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        // The crash left the runner behind.
+        Assert.Single(await DockerCheck.ManagedContainersAsync());
+
+        await using var restarted = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance);
+        var clock = Stopwatch.StartNew();
+        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Contains("Janitor removed container", restarted.Log, StringComparison.Ordinal);
+        Assert.Contains("(orphaned", restarted.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigterm_MidRun_RunReportedAsStoppedAndContainersRemovedBeforeExit()
+    {
+        await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=fault-sigterm-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var connection = await web.ConnectAsync();
+        await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
+        await WaitForStdoutAsync(events);
+
+        web.Terminate();
+        RunEvent? final = null;
+        while (await events.MoveNextAsync())
+        {
+            final = events.Current.IsFinal ? events.Current : final;
+        }
+
+        await web.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(final);
+        Assert.Equal(RunEventKind.Error, final.Kind);
+        Assert.Equal(RunOutcome.Internal, final.Outcome);
+        Assert.StartsWith("The server is shutting down", final.Data, StringComparison.Ordinal);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task EngineStoppedMidRun_InternalThenReadinessRecoversWithoutRestart()
+    {
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=fault-engine-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:JanitorInterval=00:00:02");
+        using var http = new HttpClient();
+        await using var connection = await web.ConnectAsync();
+        await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
+        await WaitForStdoutAsync(events);
+
+        RunEvent? final;
+        try
+        {
+            await Engine.StopAsync();
+            final = null;
+            while (await events.MoveNextAsync())
+            {
+                final = events.Current.IsFinal ? events.Current : final;
+            }
+
+            var ready = await http.GetAsync(new Uri(web.BaseAddress, "/health/ready"));
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        finally
+        {
+            await Engine.StartAsync();
+        }
+
+        Assert.NotNull(final);
+        Assert.Equal(RunOutcome.Internal, final.Outcome);
+        Assert.StartsWith("The sandbox failed to run the program: the container engine", final.Data, StringComparison.Ordinal);
+
+        // Same process, engine back: ready again, and a new run works.
+        await web.WaitReadyAsync(TimeSpan.FromMinutes(2));
+        await using var again = StreamRun(connection, "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"back\") }\n").GetAsyncEnumerator();
+        var stdout = "";
+        RunEvent? last = null;
+        while (await again.MoveNextAsync())
+        {
+            stdout += again.Current.Kind == RunEventKind.Stdout ? again.Current.Data : "";
+            last = again.Current;
+        }
+
+        Assert.Equal("back\n", stdout);
+        Assert.Equal(RunOutcome.Exited, last!.Outcome);
+
+        // The container stranded while the engine was away is removed by the janitor.
+        var clock = Stopwatch.StartNew();
+        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True((await DockerCheck.ManagedContainersAsync()).Count == 0, "container left; server log:\n" + web.Log);
+    }
+
+    private static IAsyncEnumerable<RunEvent> StreamRun(HubConnection connection, string source)
+    {
+        var stdin = Channel.CreateUnbounded<string>();
+        return connection.StreamAsync<RunEvent>("Run", new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = source } }, stdin.Reader);
+    }
+
+    private static async Task WaitForStdoutAsync(IAsyncEnumerator<RunEvent> events)
+    {
+        while (await events.MoveNextAsync())
+        {
+            if (events.Current.Kind == RunEventKind.Stdout)
+            {
+                return;
+            }
+
+            Assert.False(events.Current.IsFinal, "the run ended before printing: " + events.Current.Data);
+        }
+
+        Assert.Fail("the run ended before printing");
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Playground.Web.Tests.Infrastructure;
+
+/// <summary>
+/// Playground.Web as a real, separate process (its own build output), so tests can kill it
+/// with SIGKILL or stop it with SIGTERM the way an operator or a crash would.
+/// </summary>
+public sealed class WebProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private WebProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<WebProcess> StartAsync(params string[] settings)
+    {
+        var repo = RepositoryRoot();
+        // Same configuration as this test assembly: bin/<Configuration>/net10.0.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var project = Path.Combine(repo, "src", "Playground.Web");
+        var dll = Path.Combine(project, "bin", configuration, "net10.0", "Playground.Web.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build the solution first (the README's test command does).");
+        }
+
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = project,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Information" }.Concat(settings))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start Playground.Web");
+        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => web.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => web.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await web.WaitReadyAsync(TimeSpan.FromMinutes(5));
+        return web;
+    }
+
+    public async Task WaitReadyAsync(TimeSpan limit)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < limit)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("Playground.Web exited during start-up:\n" + Log);
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri(BaseAddress, "/health/ready"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("Playground.Web did not become ready:\n" + Log);
+    }
+
+    public async Task<HubConnection> ConnectAsync()
+    {
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, "/hubs/run")).Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    public void Kill() => _process.Kill();
+
+    /// <summary>SIGTERM, as a service manager stops a process.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public Task WaitForExitAsync(TimeSpan limit) => _process.WaitForExitAsync(new CancellationTokenSource(limit).Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GoPlay.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("GoPlay.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
