@@ -5,7 +5,7 @@ using Playground.Sandbox.Images;
 namespace Playground.Sandbox;
 
 /// <summary>Ready when the engine answers and the sandbox images exist (and the build cache is warm).</summary>
-internal sealed class SandboxHealthCheck(DockerEngine engine, SandboxImages images, SandboxReadiness readiness) : IHealthCheck
+internal sealed class SandboxHealthCheck(DockerEngine engine, DockerResilience resilience, SandboxImages images, SandboxReadiness readiness) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -13,12 +13,17 @@ internal sealed class SandboxHealthCheck(DockerEngine engine, SandboxImages imag
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(TimeSpan.FromSeconds(3));
-            var docker = await engine.GetClientAsync(cts.Token).ConfigureAwait(false);
-            await docker.System.PingAsync(cts.Token).ConfigureAwait(false);
+            if (resilience.IsOpen)
+            {
+                // Recent engine calls kept failing: runs are refused until the breaker lets a call through.
+                return HealthCheckResult.Unhealthy("Docker engine calls are failing: circuit breaker open.");
+            }
+
+            await engine.IdempotentAsync((d, ct) => d.System.PingAsync(ct), cts.Token).ConfigureAwait(false);
             var (set, _) = await images.ResolveAsync(cts.Token).ConfigureAwait(false);
             foreach (var image in new[] { set.RunnerImage, set.BuilderImage })
             {
-                if (!await SandboxImages.ExistsAsync(docker, image, cts.Token).ConfigureAwait(false))
+                if (!await images.ExistsAsync(image, cts.Token).ConfigureAwait(false))
                 {
                     return HealthCheckResult.Unhealthy($"Sandbox image {image} is missing.");
                 }

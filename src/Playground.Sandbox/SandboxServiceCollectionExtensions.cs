@@ -22,6 +22,7 @@ public static class SandboxServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        DockerResilience.Register(services);
         services.TryAddSingleton<DockerEngine>();
         services.TryAddSingleton<SandboxImages>();
         services.TryAddSingleton<GoBuilder>();

@@ -52,11 +52,10 @@ internal sealed partial class GoBuilder(DockerEngine engine, ActiveRuns active, 
     {
         var o = options.Value;
         var started = Stopwatch.GetTimestamp();
-        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
         using var deadline = new CancellationTokenSource(buildTimeout + HostGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
 
-        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
+        var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
         await using (container.ConfigureAwait(false))
         {
             try

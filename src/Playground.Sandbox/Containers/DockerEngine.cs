@@ -1,11 +1,19 @@
 using Docker.DotNet;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Registry;
 
 namespace Playground.Sandbox.Containers;
 
-/// <summary>The Docker engine client, created once with an API version the engine accepts.</summary>
-internal sealed class DockerEngine(IOptions<SandboxOptions> options) : IAsyncDisposable
+/// <summary>
+/// The Docker engine client, created once with an API version the engine accepts, and the
+/// resilience pipelines every call goes through (see <see cref="DockerResilience"/>).
+/// </summary>
+internal sealed class DockerEngine(IOptions<SandboxOptions> options, ResiliencePipelineProvider<string> pipelines) : IAsyncDisposable
 {
+    private readonly ResiliencePipeline _idempotent = pipelines.GetPipeline(DockerResilience.Idempotent);
+    private readonly ResiliencePipeline _once = pipelines.GetPipeline(DockerResilience.Once);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DockerClient? _client;
 
@@ -44,6 +52,32 @@ internal sealed class DockerEngine(IOptions<SandboxOptions> options) : IAsyncDis
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>A call that may safely be repeated: retried on engine faults.</summary>
+    public async Task<T> IdempotentAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        return await _idempotent.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task IdempotentAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        await _idempotent.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A call that must happen at most once (create, attach, start): never retried.</summary>
+    public async Task<T> OnceAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        return await _once.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task OnceAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
+        await _once.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     private static Uri ResolveEndpoint(string? configured)

@@ -11,13 +11,13 @@ namespace Playground.Sandbox.Containers;
 internal sealed partial class SandboxContainer : IAsyncDisposable
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(15);
-    private readonly IDockerClient _docker;
+    private readonly DockerEngine _engine;
     private readonly ILogger _logger;
     private int _removed;
 
-    private SandboxContainer(IDockerClient docker, string id, MultiplexedStream stream, ILogger logger)
+    private SandboxContainer(DockerEngine engine, string id, MultiplexedStream stream, ILogger logger)
     {
-        _docker = docker;
+        _engine = engine;
         Id = id;
         Stream = stream;
         _logger = logger;
@@ -28,42 +28,48 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
     public MultiplexedStream Stream { get; }
 
     /// <summary>Creates the container and attaches to it before it starts, so no output is missed.</summary>
-    public static async Task<SandboxContainer> CreateAsync(IDockerClient docker, CreateContainerParameters spec, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<SandboxContainer> CreateAsync(DockerEngine engine, CreateContainerParameters spec, ILogger logger, CancellationToken cancellationToken)
     {
         // Create under a token of its own: if the caller's token cancelled the call after the
         // engine had created the container, its id would never be known and it would leak.
         CreateContainerResponse created;
         using (var createTimeout = new CancellationTokenSource(CleanupTimeout))
         {
-            created = await docker.Containers.CreateContainerAsync(spec, createTimeout.Token).ConfigureAwait(false);
+            created = await engine.OnceAsync((d, ct) => d.Containers.CreateContainerAsync(spec, ct), createTimeout.Token).ConfigureAwait(false);
         }
 
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var stream = await docker.Containers.AttachContainerAsync(
-                created.ID,
-                new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true },
+            var stream = await engine.OnceAsync(
+                (d, ct) => d.Containers.AttachContainerAsync(
+                    created.ID,
+                    new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
-            return new SandboxContainer(docker, created.ID, stream, logger);
+            return new SandboxContainer(engine, created.ID, stream, logger);
         }
         catch
         {
-            await RemoveAsync(docker, created.ID, logger).ConfigureAwait(false);
+            await RemoveAsync(engine, created.ID, logger).ConfigureAwait(false);
             throw;
         }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) =>
-        _docker.Containers.StartContainerAsync(Id, new ContainerStartParameters(), cancellationToken);
+        _engine.OnceAsync((d, ct) => d.Containers.StartContainerAsync(Id, new ContainerStartParameters(), ct), cancellationToken);
 
-    public async Task<long> WaitAsync(CancellationToken cancellationToken) =>
-        (await _docker.Containers.WaitContainerAsync(Id, cancellationToken).ConfigureAwait(false)).StatusCode;
+    /// <summary>Waits for the container to stop. Not through a pipeline: it lasts as long as the program.</summary>
+    public async Task<long> WaitAsync(CancellationToken cancellationToken)
+    {
+        var docker = await _engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        return (await docker.Containers.WaitContainerAsync(Id, cancellationToken).ConfigureAwait(false)).StatusCode;
+    }
 
     public async Task<bool> WasOomKilledAsync()
     {
         using var cts = new CancellationTokenSource(CleanupTimeout);
-        var inspect = await _docker.Containers.InspectContainerAsync(Id, cts.Token).ConfigureAwait(false);
+        var inspect = await _engine.IdempotentAsync((d, ct) => d.Containers.InspectContainerAsync(Id, ct), cts.Token).ConfigureAwait(false);
         return inspect.State?.OOMKilled ?? false;
     }
 
@@ -73,7 +79,7 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         using var cts = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            await _docker.Containers.KillContainerAsync(Id, new ContainerKillParameters { Signal = "SIGKILL" }, cts.Token).ConfigureAwait(false);
+            await _engine.IdempotentAsync((d, ct) => d.Containers.KillContainerAsync(Id, new ContainerKillParameters { Signal = "SIGKILL" }, ct), cts.Token).ConfigureAwait(false);
         }
         catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
         {
@@ -89,19 +95,21 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         }
 
         Stream.Dispose();
-        await RemoveAsync(_docker, Id, _logger).ConfigureAwait(false);
+        await RemoveAsync(_engine, Id, _logger).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Forced removal. A failure is logged, not thrown: the run's result is already known and
-    /// must not be replaced by a clean-up error; the container keeps its labels for clean-up.
+    /// must not be replaced by a clean-up error; the container keeps its labels for the janitor.
     /// </summary>
-    private static async Task RemoveAsync(IDockerClient docker, string id, ILogger logger)
+    private static async Task RemoveAsync(DockerEngine engine, string id, ILogger logger)
     {
         using var cts = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cts.Token).ConfigureAwait(false);
+            await engine.IdempotentAsync(
+                (d, ct) => d.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct),
+                cts.Token).ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException)
         {
@@ -111,12 +119,12 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         {
             // "removal already in progress".
         }
-        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException or Polly.ExecutionRejectedException)
         {
             LogRemoveFailed(logger, id, e);
         }
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Could not remove container {ContainerId}; it is left for clean-up")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Could not remove container {ContainerId}; it is left for the janitor")]
     private static partial void LogRemoveFailed(ILogger logger, string containerId, Exception exception);
 }

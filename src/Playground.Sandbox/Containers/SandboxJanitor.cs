@@ -54,15 +54,15 @@ internal sealed partial class SandboxJanitor(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        var filter = new ContainersListParameters
         {
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
                 ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
             },
-        }, cancellationToken).ConfigureAwait(false);
+        };
+        var containers = await engine.IdempotentAsync((d, ct) => d.Containers.ListContainersAsync(filter, ct), cancellationToken).ConfigureAwait(false);
 
         var now = time.GetUtcNow();
         var removed = 0;
@@ -82,7 +82,9 @@ internal sealed partial class SandboxJanitor(
 
             try
             {
-                await docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+                await engine.IdempotentAsync(
+                    (d, ct) => d.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct),
+                    cancellationToken).ConfigureAwait(false);
                 removed++;
                 metrics.JanitorRemoved(reason);
                 LogRemoved(logger, c.ID[..12], reason, runId);

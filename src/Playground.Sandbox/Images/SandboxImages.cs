@@ -35,9 +35,9 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     {
         var (set, go) = await ResolveAsync(cancellationToken).ConfigureAwait(false);
         var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        await RequireRuntimeAsync(docker, options.Value.Runtime, cancellationToken).ConfigureAwait(false);
+        await RequireRuntimeAsync(options.Value.Runtime, cancellationToken).ConfigureAwait(false);
 
-        if (!await ExistsAsync(docker, set.RunnerImage, cancellationToken).ConfigureAwait(false))
+        if (!await ExistsAsync(set.RunnerImage, cancellationToken).ConfigureAwait(false))
         {
             LogCreatingImage(logger, set.RunnerImage);
             var context = new BuildContext();
@@ -49,7 +49,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
             }
         }
 
-        if (!await ExistsAsync(docker, set.BuilderImage, cancellationToken).ConfigureAwait(false))
+        if (!await ExistsAsync(set.BuilderImage, cancellationToken).ConfigureAwait(false))
         {
             LogCreatingImage(logger, set.BuilderImage);
             var context = new BuildContext();
@@ -72,19 +72,19 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
             }
         }
 
-        await EnsureVolumeAsync(docker, set.CacheVolume, cancellationToken).ConfigureAwait(false);
+        await EnsureVolumeAsync(set.CacheVolume, cancellationToken).ConfigureAwait(false);
         return set;
     }
 
     /// <summary>Fails closed when the configured OCI runtime (e.g. runsc) is not known to the engine.</summary>
-    private static async Task RequireRuntimeAsync(IDockerClient docker, string? runtime, CancellationToken cancellationToken)
+    private async Task RequireRuntimeAsync(string? runtime, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(runtime))
         {
             return;
         }
 
-        var info = await docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+        var info = await engine.IdempotentAsync((d, ct) => d.System.GetSystemInfoAsync(ct), cancellationToken).ConfigureAwait(false);
         var known = info.Runtimes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
         if (!known.Contains(runtime, StringComparer.Ordinal))
         {
@@ -93,11 +93,11 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         }
     }
 
-    public static async Task<bool> ExistsAsync(IDockerClient docker, string image, CancellationToken cancellationToken)
+    public async Task<bool> ExistsAsync(string image, CancellationToken cancellationToken)
     {
         try
         {
-            await docker.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+            await engine.IdempotentAsync((d, ct) => d.Images.InspectImageAsync(image, ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (DockerImageNotFoundException)
@@ -110,13 +110,12 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         }
     }
 
-    private static async Task EnsureVolumeAsync(IDockerClient docker, string name, CancellationToken cancellationToken)
+    private async Task EnsureVolumeAsync(string name, CancellationToken cancellationToken)
     {
         // Creating a volume that exists is a no-op for the local driver. A new, empty volume is
         // filled from the image's /cache on first mount, which makes it owned by 65534.
-        await docker.Volumes.CreateAsync(
-            new VolumesCreateParameters { Name = name, Labels = new Dictionary<string, string> { [SandboxLabels.Managed] = "true" } },
-            cancellationToken).ConfigureAwait(false);
+        var parameters = new VolumesCreateParameters { Name = name, Labels = new Dictionary<string, string> { [SandboxLabels.Managed] = "true" } };
+        await engine.IdempotentAsync((d, ct) => d.Volumes.CreateAsync(parameters, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task BuildImageAsync(IDockerClient docker, BuildContext context, string tag, CancellationToken cancellationToken)
@@ -147,7 +146,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
             progress,
             cancellationToken).ConfigureAwait(false);
 
-        if (!await ExistsAsync(docker, tag, cancellationToken).ConfigureAwait(false))
+        if (!await ExistsAsync(tag, cancellationToken).ConfigureAwait(false))
         {
             string detail;
             lock (errors)

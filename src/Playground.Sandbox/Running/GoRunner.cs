@@ -35,8 +35,7 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
         CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        var container = await SandboxContainer.CreateAsync(docker, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
+        var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
         await using (container.ConfigureAwait(false))
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

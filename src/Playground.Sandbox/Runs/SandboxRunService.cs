@@ -88,6 +88,7 @@ internal sealed partial class SandboxRunService(
             LogAbandoned(logger, runId);
         }
         catch (Exception e) when (e is DockerApiException or SandboxSetupException or HttpRequestException or IOException or TimeoutException
+            or Polly.ExecutionRejectedException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogInfrastructureFailure(logger, runId, e);
@@ -207,6 +208,8 @@ internal sealed partial class SandboxRunService(
     private static string SafeReason(Exception e) => e switch
     {
         SandboxSetupException s => s.Message,
+        Polly.CircuitBreaker.BrokenCircuitException => "the container engine has been failing, so runs are paused for a few seconds.",
+        Polly.Timeout.TimeoutRejectedException => "the container engine did not answer in time.",
         DockerApiException d => $"the container engine refused a request ({(int)d.StatusCode}).",
         HttpRequestException or IOException => "the container engine is not reachable.",
         TimeoutException or OperationCanceledException => "the container engine did not answer in time.",
