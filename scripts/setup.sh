@@ -67,7 +67,7 @@ build_solution() {
 
 prepare_sandbox() {
   log "creating sandbox images and warming the Go build cache (first time: about a minute)"
-  dotnet run --no-build --no-launch-profile -c "$CONFIGURATION" --project "$ROOT/src/Playground.Web" -- --prepare-sandbox \
+  dotnet run --no-build --no-launch-profile -c "$CONFIGURATION" --project "$ROOT/src/Playground.Web" -- prepare-sandbox \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Playground=Information
 }
 

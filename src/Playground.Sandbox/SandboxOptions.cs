@@ -67,6 +67,12 @@ public sealed class SandboxOptions
 
     public TimeSpan JanitorInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Started runner containers kept waiting, so a run skips container start-up; 0 turns the pool off.</summary>
+    public int RunnerPoolSize { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Memory for built binaries kept for identical programs (least recently used evicted first).</summary>
+    public long BinaryCacheBytes { get; set; } = 256L << 20;
+
     /// <summary>Any playground container older than this is removed; null means build timeout + run wall time + 5 minutes.</summary>
     public TimeSpan? MaxContainerLifetime { get; set; }
 
@@ -105,6 +111,15 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         Positive(nameof(o.BuilderPidsLimit), o.BuilderPidsLimit);
         Positive(nameof(o.BuilderTmpfsBytes), o.BuilderTmpfsBytes);
         Positive(nameof(o.JanitorInterval), o.JanitorInterval.TotalMilliseconds);
+        if (o.RunnerPoolSize < 0)
+        {
+            errors.Add("Sandbox:RunnerPoolSize must not be negative (0 turns the pool off).");
+        }
+
+        if (o.BinaryCacheBytes < 0)
+        {
+            errors.Add("Sandbox:BinaryCacheBytes must not be negative (0 turns the cache off).");
+        }
         if (string.IsNullOrWhiteSpace(o.InstanceName))
         {
             errors.Add("Sandbox:InstanceName must not be empty.");

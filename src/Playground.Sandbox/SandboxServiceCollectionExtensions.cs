@@ -8,6 +8,7 @@ using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Running;
 using Playground.Sandbox.Runs;
+using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Telemetry;
 
 namespace Playground.Sandbox;
@@ -21,6 +22,12 @@ public static class SandboxServiceCollectionExtensions
             .Bind(configuration.GetSection(SandboxOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>());
+        services.AddOptions<SchedulerOptions>()
+            .Bind(configuration.GetSection(SchedulerOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>());
+        services.TryAddSingleton<RunScheduler>();
+        services.TryAddSingleton<BinaryCache>();
         services.TryAddSingleton(TimeProvider.System);
         DockerResilience.Register(services);
         services.TryAddSingleton<DockerEngine>();
@@ -34,8 +41,10 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<SandboxRunService>();
         services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<SandboxRunService>());
         services.TryAddSingleton<SandboxJanitor>();
+        services.TryAddSingleton<RunnerPool>();
         services.AddHostedService<SandboxPreparationService>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxJanitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunnerPool>());
         services.AddHostedService<SandboxShutdownService>();
         services.AddHealthChecks().AddCheck<SandboxHealthCheck>("sandbox", tags: ["ready"]);
         return services;

@@ -9,7 +9,7 @@ builder.AddRealtime();
 
 var app = builder.Build();
 
-if (args.Contains("--prepare-sandbox"))
+if (args.Contains("prepare-sandbox"))
 {
     // Used by scripts/setup.sh: create the images and warm the build cache, then exit.
     await app.Services.PrepareSandboxAsync(CancellationToken.None);

@@ -66,6 +66,20 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         return (await docker.Containers.WaitContainerAsync(Id, cancellationToken).ConfigureAwait(false)).StatusCode;
     }
 
+    /// <summary>Whether the container is still running (a pooled one may have died while idle).</summary>
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var inspect = await _engine.IdempotentAsync((d, ct) => d.Containers.InspectContainerAsync(Id, ct), cancellationToken).ConfigureAwait(false);
+            return inspect.State?.Running ?? false;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return false;
+        }
+    }
+
     public async Task<bool> WasOomKilledAsync()
     {
         using var cts = new CancellationTokenSource(CleanupTimeout);

@@ -19,7 +19,7 @@ internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Ela
 /// the exact environment over stdin, installs the exec-deny filter and hands over; output is
 /// streamed to the caller as it is produced, and the container is removed on every path.
 /// </summary>
-internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
+internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
 {
     /// <summary>The launcher's exit code when it could not hand over (see Images/launcher/main.go).</summary>
     private const int LauncherFailureExitCode = 125;
@@ -35,14 +35,21 @@ internal sealed class GoRunner(DockerEngine engine, IOptions<SandboxOptions> opt
         CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
+        var pooled = await pool.TakeAsync(images, cancellationToken).ConfigureAwait(false);
+        var container = pooled?.Container
+            ?? await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
         await using (container.ConfigureAwait(false))
+        using (pooled?.Tracked)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Output is delivered to the client until this is cancelled; after that the pump
             // keeps reading and drops, so a client that stopped reading cannot stall the engine.
             using var deliver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (pooled is null)
+            {
+                await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var handOff = HandOff(binary, args, ProgramEnvironment(o));
             await container.Stream.WriteAsync(handOff, 0, handOff.Length, cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();

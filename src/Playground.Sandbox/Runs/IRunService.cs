@@ -11,10 +11,13 @@ public interface IRunService
     IAsyncEnumerable<RunEvent> RunAsync(RunRequest request, RunInput input, CancellationToken cancellationToken);
 }
 
-/// <summary>What a client can send while its program runs.</summary>
+/// <summary>What a client can send while its program runs, and who the client is.</summary>
 /// <param name="Stdin">Text for the program's stdin; the end of the sequence is EOF. Null means no input (immediate EOF).</param>
 /// <param name="Kill">Cancelled when the user asks to kill the run; the run then ends with outcome <c>killed</c>.</param>
 public sealed record RunInput(IAsyncEnumerable<string>? Stdin = null, CancellationToken Kill = default)
 {
+    /// <summary>Who is asking (for example the remote address): the scheduler shares slots fairly between clients.</summary>
+    public string ClientId { get; init; } = "anonymous";
+
     public static RunInput None { get; } = new();
 }

@@ -8,6 +8,8 @@ using Playground.Sandbox.Building;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Running;
+using Playground.Sandbox.Scheduling;
+using Playground.Sandbox.Telemetry;
 
 namespace Playground.Sandbox.Runs;
 
@@ -16,6 +18,10 @@ internal sealed partial class SandboxRunService(
     SandboxReadiness readiness,
     GoBuilder builder,
     GoRunner runner,
+    RunScheduler scheduler,
+    BinaryCache cache,
+    SandboxMetrics metrics,
+    TimeProvider time,
     ActiveRuns active,
     IOptions<SandboxOptions> options,
     ILogger<SandboxRunService> logger) : IRunService, IDisposable
@@ -81,7 +87,9 @@ internal sealed partial class SandboxRunService(
         using var tracked = active.Track(runId);
         try
         {
-            await events.WriteAsync(await ExecuteCoreAsync(runId, request, input, events, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var final = await ExecuteCoreAsync(runId, request, input, events, cancellationToken).ConfigureAwait(false);
+            metrics.RunFinished(final.Outcome ?? RunOutcome.Internal);
+            await events.WriteAsync(final, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -144,11 +152,57 @@ internal sealed partial class SandboxRunService(
         // The user's Kill and the server's shutdown both stop the run; only the message differs.
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(input.Kill, _stopping.Token);
         using var buildKill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, kill.Token);
-        await events.WriteAsync(RunEvent.Building(), cancellationToken).ConfigureAwait(false);
+
+        IAsyncDisposable slot;
+        var queuedAt = time.GetTimestamp();
+        try
+        {
+            slot = await scheduler.AcquireAsync(input.ClientId, position => events.TryWrite(RunEvent.Queued(position)), buildKill.Token).ConfigureAwait(false);
+        }
+        catch (SchedulerBusyException busy)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, $"{busy.Message} Try again in {busy.RetryAfterSeconds} s.\n", busy.RetryAfterSeconds);
+        }
+        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return input.Kill.IsCancellationRequested
+                ? RunEvent.Error(RunOutcome.Killed, "Killed while waiting in the queue.\n")
+                : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
+        }
+
+        metrics.Waited(time.GetElapsedTime(queuedAt));
+        await using (slot.ConfigureAwait(false))
+        {
+            return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RunEvent> BuildAndRunAsync(
+        string runId,
+        RunRequest request,
+        IReadOnlyDictionary<string, string> files,
+        SandboxImageSet images,
+        RunInput input,
+        CancellationTokenSource kill,
+        CancellationTokenSource buildKill,
+        ChannelWriter<RunEvent> events,
+        CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var cacheKey = BinaryCache.Key(files, images.BuilderImage, [], request.Mode.ToString());
+        var cached = cache.TryGet(cacheKey, out var cachedBinary);
+        metrics.CacheLookup(cached);
+        if (!cached)
+        {
+            await events.WriteAsync(RunEvent.Building(), cancellationToken).ConfigureAwait(false);
+        }
+
         BuildResult build;
         try
         {
-            build = await builder.BuildAsync(images, runId, source.Files!, buildKill.Token).ConfigureAwait(false);
+            build = cached
+                ? new BuildResult(BuildStatus.Ok, string.Empty, cachedBinary, TimeSpan.Zero)
+                : await builder.BuildAsync(images, runId, files, buildKill.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -166,9 +220,16 @@ internal sealed partial class SandboxRunService(
                 return RunEvent.Error(RunOutcome.BuildTimeout, GoBuilder.TimeoutMessage(o.BuildTimeout)) with { BuildMs = buildMs };
         }
 
-        await events.WriteAsync(RunEvent.Built(cached: false, buildMs), cancellationToken).ConfigureAwait(false);
+        if (!cached)
+        {
+            cache.Add(cacheKey, build.Binary!);
+            metrics.Built(build.Elapsed);
+        }
+
+        await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);
         var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input with { Kill = kill.Token }, events, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
+        metrics.Ran(result.Elapsed, result.Outcome);
         if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
         {
             return RunEvent.Error(RunOutcome.Internal, ShutdownMessage) with { BuildMs = buildMs };
@@ -188,7 +249,7 @@ internal sealed partial class SandboxRunService(
             BuildMs = buildMs,
             RunMs = (long)result.Elapsed.TotalMilliseconds,
             BinaryBytes = build.Binary!.Length,
-            Cached = false,
+            Cached = cached,
         };
     }
 

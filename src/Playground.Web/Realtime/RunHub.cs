@@ -11,5 +11,8 @@ namespace Playground.Web.Realtime;
 internal sealed class RunHub(IRunService runs) : Hub
 {
     public IAsyncEnumerable<RunEvent> Run(RunRequest request, IAsyncEnumerable<string> stdin, CancellationToken cancellationToken) =>
-        runs.RunAsync(request, new RunInput(stdin), cancellationToken);
+        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId() }, cancellationToken);
+
+    /// <summary>Fairness is per remote address: several tabs or connections of one client share its turn.</summary>
+    private string ClientId() => Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? Context.ConnectionId;
 }

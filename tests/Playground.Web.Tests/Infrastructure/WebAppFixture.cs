@@ -15,7 +15,8 @@ namespace Playground.Web.Tests.Infrastructure;
 /// </summary>
 public sealed class WebAppFixture : IAsyncLifetime, IDisposable
 {
-    private readonly WebApplicationFactory<Program> _factory = new();
+    private readonly WebApplicationFactory<Program> _root = new();
+    private WebApplicationFactory<Program> _factory = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -24,6 +25,9 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         await DockerCheck.RequireEngineAsync();
+        // These tests count the engine's containers, so no idle pool runners may stand around;
+        // the pool has tests of its own.
+        _factory = _root.WithWebHostBuilder(b => b.UseSetting("Sandbox:RunnerPoolSize", "0"));
         _factory.UseKestrel(0);
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -60,13 +64,13 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
     public void Dispose()
     {
         Http.Dispose();
-        _factory.Dispose();
+        _root.Dispose();
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        await _factory.DisposeAsync();
+        await _root.DisposeAsync();
         var left = await DockerCheck.ManagedContainersAsync();
         if (left.Count > 0)
         {

@@ -38,7 +38,8 @@ public sealed class RunHubTests(WebAppFixture app)
         Assert.Equal(RunEventKind.Exit, exit.Kind);
         Assert.Equal(RunOutcome.Exited, exit.Outcome);
         Assert.Equal(0, exit.ExitCode);
-        Assert.Equal(RunEventKind.Building, events[0].Kind);
+        // The first transport builds; the others find the same program in the binary cache.
+        Assert.True(events[0].Kind == RunEventKind.Building || events[0] is { Kind: RunEventKind.Built, Cached: true });
     }
 
     [Fact]
