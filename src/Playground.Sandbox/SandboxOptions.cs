@@ -70,6 +70,9 @@ public sealed class SandboxOptions
     /// <summary>Started runner containers kept waiting, so a run skips container start-up; 0 turns the pool off.</summary>
     public int RunnerPoolSize { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>Long-lived builder containers (one build at a time each); 0 builds every program in a new container.</summary>
+    public int BuilderPoolSize { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Memory for built binaries kept for identical programs (least recently used evicted first).</summary>
     public long BinaryCacheBytes { get; set; } = 256L << 20;
 
@@ -111,6 +114,11 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         Positive(nameof(o.BuilderPidsLimit), o.BuilderPidsLimit);
         Positive(nameof(o.BuilderTmpfsBytes), o.BuilderTmpfsBytes);
         Positive(nameof(o.JanitorInterval), o.JanitorInterval.TotalMilliseconds);
+        if (o.BuilderPoolSize < 0)
+        {
+            errors.Add("Sandbox:BuilderPoolSize must not be negative (0 turns the pool off).");
+        }
+
         if (o.RunnerPoolSize < 0)
         {
             errors.Add("Sandbox:RunnerPoolSize must not be negative (0 turns the pool off).");

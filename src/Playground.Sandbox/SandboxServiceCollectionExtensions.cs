@@ -42,9 +42,11 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<SandboxRunService>());
         services.TryAddSingleton<SandboxJanitor>();
         services.TryAddSingleton<RunnerPool>();
+        services.TryAddSingleton<BuilderPool>();
         services.AddHostedService<SandboxPreparationService>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxJanitor>());
         services.AddHostedService(sp => sp.GetRequiredService<RunnerPool>());
+        services.AddHostedService(sp => sp.GetRequiredService<BuilderPool>());
         services.AddHostedService<SandboxShutdownService>();
         services.AddHealthChecks().AddCheck<SandboxHealthCheck>("sandbox", tags: ["ready"]);
         return services;

@@ -24,7 +24,7 @@ internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Bi
 /// agent answers on stdout with a framed status, compiler output and the binary. The builder
 /// never runs the code it builds.
 /// </summary>
-internal sealed partial class GoBuilder(DockerEngine engine, ActiveRuns active, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
+internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, ActiveRuns active, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
 {
     // The agent's own timeout covers `go build`; the host's deadline adds room for the
     // container to start and the response to arrive, and is the one that always holds.
@@ -50,35 +50,60 @@ internal sealed partial class GoBuilder(DockerEngine engine, ActiveRuns active, 
 
     private async Task<BuildResult> ExecuteAsync(SandboxImageSet images, string runId, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)
     {
-        var o = options.Value;
         var started = Stopwatch.GetTimestamp();
         using var deadline = new CancellationTokenSource(buildTimeout + HostGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-
-        var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
-        await using (container.ConfigureAwait(false))
+        try
         {
-            try
+            // A warm builder from the pool when one is free (an exec of the agent in a running
+            // container); otherwise a single-use builder container, as the warm-up always uses.
+            var pooled = request.Warm ? null : await pool.TakeAsync(images, cancellationToken).ConfigureAwait(false);
+            if (pooled is not null)
+            {
+                var healthy = false;
+                try
+                {
+                    using var stream = await pooled.Container.ExecAsync(["/agent"], linked.Token).ConfigureAwait(false);
+                    var result = await ExchangeAsync(stream, request, started, linked.Token).ConfigureAwait(false);
+                    healthy = true;
+                    return result;
+                }
+                finally
+                {
+                    // A builder whose build was cut off may still be busy: it is replaced, not reused.
+                    await pool.ReturnAsync(pooled, healthy).ConfigureAwait(false);
+                }
+            }
+
+            var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time), logger, cancellationToken).ConfigureAwait(false);
+            await using (container.ConfigureAwait(false))
             {
                 await container.StartAsync(linked.Token).ConfigureAwait(false);
-                var payload = JsonSerializer.SerializeToUtf8Bytes(request, AgentJson.Default.AgentRequest);
-                await container.Stream.WriteAsync(payload, 0, payload.Length, linked.Token).ConfigureAwait(false);
-                container.Stream.CloseWrite();
-
-                var stdout = await ReadStdoutAsync(container.Stream, o.MaxBinaryBytes + (1 << 20), linked.Token).ConfigureAwait(false);
-                var elapsed = Stopwatch.GetElapsedTime(started);
-                if (stdout is null)
-                {
-                    return new BuildResult(BuildStatus.BuildError, $"The program's binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
-                }
-
-                return Parse(stdout, o.MaxBinaryBytes, elapsed);
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return new BuildResult(BuildStatus.Timeout, TimeoutMessage(buildTimeout), null, Stopwatch.GetElapsedTime(started));
+                return await ExchangeAsync(container.Stream, request, started, linked.Token).ConfigureAwait(false);
             }
         }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new BuildResult(BuildStatus.Timeout, TimeoutMessage(buildTimeout), null, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>One request to the agent over its stdin, one framed answer from its stdout.</summary>
+    private async Task<BuildResult> ExchangeAsync(MultiplexedStream stream, AgentRequest request, long started, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, AgentJson.Default.AgentRequest);
+        await stream.WriteAsync(payload, 0, payload.Length, cancellationToken).ConfigureAwait(false);
+        stream.CloseWrite();
+
+        var stdout = await ReadStdoutAsync(stream, o.MaxBinaryBytes + (1 << 20), cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (stdout is null)
+        {
+            return new BuildResult(BuildStatus.BuildError, $"The program's binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
+        }
+
+        return Parse(stdout, o.MaxBinaryBytes, elapsed);
     }
 
     internal static string TimeoutMessage(TimeSpan limit) =>

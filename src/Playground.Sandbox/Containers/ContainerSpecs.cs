@@ -66,9 +66,11 @@ internal static class ContainerSpecs
         },
     };
 
-    public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time) => new()
+    /// <summary>A builder; <paramref name="idle"/> keeps it up for pooled builds (each an exec of the agent).</summary>
+    public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time, bool idle = false) => new()
     {
         Image = image,
+        Cmd = idle ? ["idle"] : null!,
         Labels = SandboxLabels.For("builder", runId, o.InstanceName, time),
         User = NobodyUser,
         Env =

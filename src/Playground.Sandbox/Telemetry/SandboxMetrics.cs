@@ -14,6 +14,7 @@ internal sealed class SandboxMetrics
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _queueWait;
     private readonly Counter<long> _poolTakes;
+    private readonly Counter<long> _builderTakes;
 
     public SandboxMetrics(IMeterFactory meterFactory, Scheduling.RunScheduler scheduler)
     {
@@ -25,6 +26,7 @@ internal sealed class SandboxMetrics
         _queueWait = meter.CreateHistogram<double>("playground.queue.wait", unit: "s", description: "Time a run waited for a slot.");
         meter.CreateObservableGauge("playground.queue.length", () => scheduler.Waiting, unit: "{run}", description: "Runs waiting for a slot.");
         meter.CreateObservableGauge("playground.slots.busy", () => scheduler.Busy, unit: "{run}", description: "Slots in use.");
+        _builderTakes = meter.CreateCounter<long>("playground.builders.takes", unit: "{take}", description: "Builder pool takes by result (hit, miss: a single-use builder).");
         _poolTakes = meter.CreateCounter<long>("playground.pool.takes", unit: "{take}", description: "Runner pool takes by result (hit, miss: a cold start).");
         _janitorRemoved = meter.CreateCounter<long>(
             "playground.janitor.removed",
@@ -43,6 +45,8 @@ internal sealed class SandboxMetrics
     public void Ran(TimeSpan elapsed, Runs.RunOutcome outcome) => _runDuration.Record(elapsed.TotalSeconds, Outcome(outcome));
 
     public void Waited(TimeSpan elapsed) => _queueWait.Record(elapsed.TotalSeconds);
+
+    public void BuilderTake(bool hit) => _builderTakes.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
     public void PoolTake(bool hit) => _poolTakes.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 

@@ -32,7 +32,7 @@ public sealed class ServiceFaultTests
     public async Task Sigkill_MidRun_JanitorRemovesLeftoverOnNextStart()
     {
         var instance = "fault-sigkill-" + Guid.NewGuid().ToString("N")[..8];
-        await using (var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0"))
+        await using (var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0"))
         {
             await using var connection = await web.ConnectAsync();
             await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
@@ -45,7 +45,7 @@ public sealed class ServiceFaultTests
         // The crash left the runner behind.
         Assert.Single(await DockerCheck.ManagedContainersAsync());
 
-        await using var restarted = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0");
+        await using var restarted = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
         var clock = Stopwatch.StartNew();
         while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -60,7 +60,7 @@ public sealed class ServiceFaultTests
     [Fact]
     public async Task Sigterm_MidRun_RunReportedAsStoppedAndContainersRemovedBeforeExit()
     {
-        // With the runner pool on: its idle containers must go at shutdown too.
+        // With both pools on: their idle containers must go at shutdown too.
         await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=fault-sigterm-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=2");
         await using var connection = await web.ConnectAsync();
         await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
@@ -88,7 +88,7 @@ public sealed class ServiceFaultTests
         await using var web = await WebProcess.StartAsync(
             "--Sandbox:InstanceName=fault-engine-" + Guid.NewGuid().ToString("N")[..8],
             "--Sandbox:JanitorInterval=00:00:02",
-            "--Sandbox:RunnerPoolSize=0");
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
         using var http = new HttpClient();
         await using var connection = await web.ConnectAsync();
         await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();

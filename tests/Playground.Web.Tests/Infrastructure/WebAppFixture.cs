@@ -25,9 +25,9 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         await DockerCheck.RequireEngineAsync();
-        // These tests count the engine's containers, so no idle pool runners may stand around;
-        // the pool has tests of its own.
-        _factory = _root.WithWebHostBuilder(b => b.UseSetting("Sandbox:RunnerPoolSize", "0"));
+        // These tests count the engine's containers, so no idle pooled runners or builders may
+        // stand around; the pools have tests of their own.
+        _factory = _root.WithWebHostBuilder(b => b.UseSetting("Sandbox:RunnerPoolSize", "0").UseSetting("Sandbox:BuilderPoolSize", "0"));
         _factory.UseKestrel(0);
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

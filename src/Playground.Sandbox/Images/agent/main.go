@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -45,6 +46,14 @@ type response struct {
 const maxOutput = 64 << 10
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "idle" {
+		// A pooled builder: the container stays up and each build is an exec of the agent.
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+		<-stop
+		return
+	}
+
 	var req request
 	if err := json.NewDecoder(io.LimitReader(os.Stdin, 64<<20)).Decode(&req); err != nil {
 		reply(response{Status: "internal", Output: "bad build request: " + err.Error()}, nil)
