@@ -10,8 +10,8 @@ using Playground.Sandbox.Telemetry;
 namespace Playground.Sandbox.Building;
 
 /// <summary>
-/// Long-lived builder containers, each used by one build at a time (an exec of the agent,
-/// with a fresh work directory per build) and sharing the cache volume. A builder whose
+/// Long-lived builder containers, each used by one build at a time (a request on the
+/// agent's open stdin; a fresh work directory per build) and sharing the cache volume. A builder whose
 /// build was cut off, that died, or that is getting old is replaced in the background.
 /// </summary>
 internal sealed partial class BuilderPool(
@@ -126,7 +126,7 @@ internal sealed partial class BuilderPool(
         var tracked = active.Track(runId);
         try
         {
-            var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time, idle: true), logger, cancellationToken).ConfigureAwait(false);
+            var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time, serve: true), logger, cancellationToken).ConfigureAwait(false);
             try
             {
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);

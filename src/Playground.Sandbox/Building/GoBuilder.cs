@@ -63,10 +63,9 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
                 var healthy = false;
                 try
                 {
-                    using var stream = await pooled.Container.ExecAsync(["/agent"], linked.Token).ConfigureAwait(false);
-                    var result = await ExchangeAsync(stream, request, started, linked.Token).ConfigureAwait(false);
-                    healthy = true;
-                    return result;
+                    var result = await ExchangeAsync(pooled.Container.Stream, request, started, closeAfterRequest: false, linked.Token).ConfigureAwait(false);
+                    healthy = result is not null;
+                    return result ?? TooLarge(started);
                 }
                 finally
                 {
@@ -79,7 +78,8 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             await using (container.ConfigureAwait(false))
             {
                 await container.StartAsync(linked.Token).ConfigureAwait(false);
-                return await ExchangeAsync(container.Stream, request, started, linked.Token).ConfigureAwait(false);
+                return await ExchangeAsync(container.Stream, request, started, closeAfterRequest: true, linked.Token).ConfigureAwait(false)
+                    ?? TooLarge(started);
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -88,52 +88,29 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
         }
     }
 
-    /// <summary>One request to the agent over its stdin, one framed answer from its stdout.</summary>
-    private async Task<BuildResult> ExchangeAsync(MultiplexedStream stream, AgentRequest request, long started, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request to the agent over its stdin, one framed answer from its stdout. Null when
+    /// the answer is over the byte cap (it was not read to its end, so the stream is spoiled).
+    /// </summary>
+    private async Task<BuildResult?> ExchangeAsync(MultiplexedStream stream, AgentRequest request, long started, bool closeAfterRequest, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var payload = JsonSerializer.SerializeToUtf8Bytes(request, AgentJson.Default.AgentRequest);
         await stream.WriteAsync(payload, 0, payload.Length, cancellationToken).ConfigureAwait(false);
-        stream.CloseWrite();
-
-        var stdout = await ReadStdoutAsync(stream, o.MaxBinaryBytes + (1 << 20), cancellationToken).ConfigureAwait(false);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        if (stdout is null)
+        if (closeAfterRequest)
         {
-            return new BuildResult(BuildStatus.BuildError, $"The program's binary is over the {o.MaxBinaryBytes >> 20} MiB limit.\n", null, elapsed);
+            stream.CloseWrite();
         }
 
-        return Parse(stdout, o.MaxBinaryBytes, elapsed);
+        var frame = await new AgentFrameReader(stream).ReadAsync(o.MaxBinaryBytes, cancellationToken).ConfigureAwait(false);
+        return frame is null ? null : Parse(frame, o.MaxBinaryBytes, Stopwatch.GetElapsedTime(started));
     }
+
+    private BuildResult TooLarge(long started) =>
+        new(BuildStatus.BuildError, $"The program's binary is over the {options.Value.MaxBinaryBytes >> 20} MiB limit.\n", null, Stopwatch.GetElapsedTime(started));
 
     internal static string TimeoutMessage(TimeSpan limit) =>
         $"timeout running go build (limit {limit.TotalSeconds:0.#} s)\n";
-
-    /// <summary>Reads the agent's stdout up to a byte cap; null when the cap is exceeded.</summary>
-    private static async Task<byte[]?> ReadStdoutAsync(MultiplexedStream stream, long cap, CancellationToken cancellationToken)
-    {
-        using var output = new MemoryStream();
-        var buffer = new byte[81920];
-        while (true)
-        {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF)
-            {
-                return output.ToArray();
-            }
-
-            // stderr carries nothing the protocol needs; the agent reports everything on stdout.
-            if (read.Target == MultiplexedStream.TargetStream.StandardOut)
-            {
-                if (output.Length + read.Count > cap)
-                {
-                    return null;
-                }
-
-                output.Write(buffer, 0, read.Count);
-            }
-        }
-    }
 
     internal static BuildResult Parse(byte[] frame, long maxBinaryBytes, TimeSpan elapsed)
     {

@@ -66,11 +66,11 @@ internal static class ContainerSpecs
         },
     };
 
-    /// <summary>A builder; <paramref name="idle"/> keeps it up for pooled builds (each an exec of the agent).</summary>
-    public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time, bool idle = false) => new()
+    /// <summary>A builder; with <paramref name="serve"/> it answers one build request after another on its stdin (pooled).</summary>
+    public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time, bool serve = false) => new()
     {
         Image = image,
-        Cmd = idle ? ["idle"] : null!,
+        Cmd = serve ? ["serve"] : null!,
         Labels = SandboxLabels.For("builder", runId, o.InstanceName, time),
         User = NobodyUser,
         Env =

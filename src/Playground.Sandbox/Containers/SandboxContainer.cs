@@ -56,23 +56,6 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts another process in this container with stdin, stdout and stderr attached.</summary>
-    public async Task<MultiplexedStream> ExecAsync(IList<string> command, CancellationToken cancellationToken)
-    {
-        var exec = await _engine.OnceAsync(
-            (d, ct) => d.Exec.CreateContainerExecAsync(Id, new ContainerExecCreateParameters
-            {
-                Cmd = command,
-                AttachStdin = true,
-                AttachStdout = true,
-                AttachStderr = true,
-            }, ct),
-            cancellationToken).ConfigureAwait(false);
-        return await _engine.OnceAsync(
-            (d, ct) => d.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters { Detach = false }, ct),
-            cancellationToken).ConfigureAwait(false);
-    }
-
     public Task StartAsync(CancellationToken cancellationToken) =>
         _engine.OnceAsync((d, ct) => d.Containers.StartContainerAsync(Id, new ContainerStartParameters(), ct), cancellationToken);
 

@@ -13,6 +13,10 @@ internal sealed class RunHub(IRunService runs) : Hub
     public IAsyncEnumerable<RunEvent> Run(RunRequest request, IAsyncEnumerable<string> stdin, CancellationToken cancellationToken) =>
         runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId() }, cancellationToken);
 
-    /// <summary>Fairness is per remote address: several tabs or connections of one client share its turn.</summary>
-    private string ClientId() => Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? Context.ConnectionId;
+    /// <summary>
+    /// Fairness is per connection (a browser tab, a terminal): keying on the remote address
+    /// would make everyone behind one NAT share a single turn. Opening many connections buys
+    /// no more than the global queue bound.
+    /// </summary>
+    private string ClientId() => Context.ConnectionId;
 }

@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -46,11 +45,8 @@ type response struct {
 const maxOutput = 64 << 10
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "idle" {
-		// A pooled builder: the container stays up and each build is an exec of the agent.
-		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-		<-stop
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		serve()
 		return
 	}
 
@@ -61,6 +57,24 @@ func main() {
 	}
 	resp, bin := build(req)
 	reply(resp, bin)
+}
+
+// serve answers build requests one after another on the same stdin and stdout, for a
+// pooled builder: a build is then one request written to an already open stream, with
+// no container start and no exec. It ends at EOF.
+func serve() {
+	dec := json.NewDecoder(os.Stdin)
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			if err != io.EOF {
+				reply(response{Status: "internal", Output: "bad build request: " + err.Error()}, nil)
+			}
+			return
+		}
+		resp, bin := build(req)
+		reply(resp, bin)
+	}
 }
 
 func reply(r response, bin []byte) {

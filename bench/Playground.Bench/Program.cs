@@ -1,0 +1,356 @@
+// GoPlay benchmark: every figure of PERFORMANCE.md that this stage of the product covers,
+// measured from a real SignalR client against a running server, beside the bare
+// `go build` + run reference measured in the same run. Run it with bench/run.sh.
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Bench;
+using Playground.Sandbox.Runs;
+
+var server = new Uri(Arg("--server", "http://127.0.0.1:5099/"));
+var repeat = int.Parse(Arg("--repeat", "15"), CultureInfo.InvariantCulture);
+var concurrency = int.Parse(Arg("--clients", "20"), CultureInfo.InvariantCulture);
+var seconds = int.Parse(Arg("--seconds", "20"), CultureInfo.InvariantCulture);
+var rows = new List<Row>();
+
+Console.WriteLine($"GoPlay benchmark against {server} ({repeat} repetitions, {concurrency} clients for {seconds} s)");
+
+// The reference: go build + run on the host, warm cache, new source each time.
+var bare = new BareGo();
+await bare.RunOnceAsync(); // warm the host cache
+var bareTimes = new List<double>();
+for (var i = 0; i < repeat; i++)
+{
+    bareTimes.Add(await bare.RunOnceAsync());
+}
+
+var bareMedian = Stats.Median(bareTimes);
+Console.WriteLine($"bare go build + run: median {bareMedian:0} ms, p95 {Stats.P95(bareTimes):0} ms");
+
+// 1. New hello world, request to exit.
+await using (var client = await Client.ConnectAsync(server))
+{
+    await client.RunAsync(Programs.Hello("warm-up")); // first use of the connection
+    var times = new List<double>();
+    for (var i = 0; i < repeat; i++)
+    {
+        var r = await client.RunAsync(Programs.Hello(Guid.NewGuid().ToString("N")));
+        r.EnsureExited();
+        times.Add(r.ToExitMs);
+    }
+
+    rows.Add(new Row("new hello world, request to exit, median", Stats.Median(times), bareMedian, "≤ 1.25 × bare", Stats.Median(times) <= 1.25 * bareMedian));
+    rows.Add(new Row("new hello world, request to exit, p95", Stats.P95(times), bareMedian, "≤ 2 × bare", Stats.P95(times) <= 2 * bareMedian));
+
+    // 2. Identical program again: binary cache hit, request to first output byte.
+    var hits = new List<double>();
+    for (var i = 0; i < repeat; i++)
+    {
+        var source = Programs.Hello("cached-" + Guid.NewGuid().ToString("N"));
+        (await client.RunAsync(source)).EnsureExited();
+        var again = await client.RunAsync(source);
+        again.EnsureExited();
+        if (!again.Cached)
+        {
+            throw new InvalidOperationException("the repeated program was not a cache hit");
+        }
+
+        hits.Add(again.ToFirstOutputMs);
+    }
+
+    var hitMedian = Stats.Median(hits);
+    rows.Add(new Row("identical program again (cache hit), request to first output, median", hitMedian, bareMedian, "≤ 100 ms and ≤ 0.25 × bare", hitMedian <= 100 && hitMedian <= 0.25 * bareMedian));
+}
+
+// 3. Throughput: distinct programs from many clients for a fixed time, against bare at the same parallelism.
+var bareThroughput = await bare.ThroughputAsync(concurrency, TimeSpan.FromSeconds(seconds));
+var (completed, failed, elapsed) = await Load.RunAsync(server, concurrency, TimeSpan.FromSeconds(seconds));
+var throughput = completed / elapsed.TotalSeconds;
+rows.Add(new Row($"throughput, {concurrency} clients, distinct programs (runs/s)", throughput, bareThroughput, "≥ 0.8 × bare, 0 failed", throughput >= 0.8 * bareThroughput && failed == 0, HigherIsBetter: true));
+Console.WriteLine($"load: {completed} runs completed inside the {elapsed.TotalSeconds:0} s window, {failed} failed; bare: {bareThroughput:0.00} runs/s");
+
+// 4. Queue feedback while saturated, and rejection when the queue is full.
+var (queuedMs, rejected) = await Saturation.RunAsync(server);
+rows.Add(new Row("first `queued` event while saturated", queuedMs, null, "≤ 50 ms", queuedMs <= 50));
+rows.Add(new Row("queue full: `rejected` with retryAfterSeconds", rejected is null ? double.NaN : rejected.Value, null, "rejected, retry-after set", rejected is not null));
+
+Console.WriteLine();
+Console.WriteLine($"{"figure",-72} {"value",10} {"bare",10} {"ratio",7}  target");
+foreach (var row in rows)
+{
+    var ratio = row.Reference is { } reference ? (row.Value / reference).ToString("0.00", CultureInfo.InvariantCulture) : "-";
+    var bareText = row.Reference is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+    Console.WriteLine($"{row.Figure,-72} {row.Value,10:0.0} {bareText,10} {ratio,7}  {row.Target} {(row.Met ? "MET" : "NOT MET")}");
+}
+
+return 0;
+
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+namespace Playground.Bench
+{
+    internal sealed record Row(string Figure, double Value, double? Reference, string Target, bool Met, bool HigherIsBetter = false);
+
+    internal static class Stats
+    {
+        public static double Median(IReadOnlyList<double> values) => Percentile(values, 0.5);
+
+        public static double P95(IReadOnlyList<double> values) => Percentile(values, 0.95);
+
+        private static double Percentile(IReadOnlyList<double> values, double p)
+        {
+            var sorted = values.Order().ToArray();
+            var index = (int)Math.Ceiling(p * sorted.Length) - 1;
+            return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+        }
+    }
+
+    internal static class Programs
+    {
+        public static string Hello(string tag) =>
+            $"package main\n\nimport \"fmt\"\n\n// {tag}\nfunc main() {{ fmt.Println(\"Hello, playground\") }}\n";
+
+        public static string Sleeper(int seconds) =>
+            $"package main\n\nimport \"time\"\n\n// {Guid.NewGuid():N}\nfunc main() {{ time.Sleep({seconds} * time.Second) }}\n";
+    }
+
+    internal sealed record Result(double ToExitMs, double ToFirstOutputMs, RunEvent Final, bool Cached)
+    {
+        public void EnsureExited()
+        {
+            if (Final.Outcome != RunOutcome.Exited || Final.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"run failed: {Final.Outcome} {Final.Data}");
+            }
+        }
+    }
+
+    /// <summary>One SignalR connection, as a browser tab would hold it.</summary>
+    internal sealed class Client(HubConnection connection) : IAsyncDisposable
+    {
+        public static async Task<Client> ConnectAsync(Uri server)
+        {
+            var connection = new HubConnectionBuilder().WithUrl(new Uri(server, "hubs/run")).Build();
+            await connection.StartAsync();
+            return new Client(connection);
+        }
+
+        public async Task<Result> RunAsync(string source, CancellationToken cancellationToken = default)
+        {
+            var stdin = Channel.CreateUnbounded<string>();
+            stdin.Writer.Complete();
+            var clock = Stopwatch.StartNew();
+            double firstOutput = double.NaN;
+            RunEvent? final = null;
+            var cached = false;
+            var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = source } };
+            await foreach (var e in connection.StreamAsync<RunEvent>("Run", request, stdin.Reader, cancellationToken))
+            {
+                if (e.Kind is RunEventKind.Stdout or RunEventKind.Stderr && double.IsNaN(firstOutput))
+                {
+                    firstOutput = clock.Elapsed.TotalMilliseconds;
+                }
+
+                cached |= e.Kind == RunEventKind.Built && e.Cached == true;
+                final = e.IsFinal ? e : final;
+            }
+
+            return new Result(clock.Elapsed.TotalMilliseconds, firstOutput, final!, cached);
+        }
+
+        public HubConnection Connection => connection;
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+
+    internal static class Load
+    {
+        public static async Task<(int Completed, int Failed, TimeSpan Elapsed)> RunAsync(Uri server, int clients, TimeSpan duration)
+        {
+            var completed = 0;
+            var failed = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+            {
+                await using var client = await Client.ConnectAsync(server);
+                while (clock.Elapsed < duration)
+                {
+                    var r = await client.RunAsync(Programs.Hello(Guid.NewGuid().ToString("N")));
+                    if (r.Final.Outcome == RunOutcome.Exited && r.Final.ExitCode == 0)
+                    {
+                        // Fixed-time throughput: only runs finished inside the window count,
+                        // for the reference as for the sandbox.
+                        if (clock.Elapsed <= duration)
+                        {
+                            Interlocked.Increment(ref completed);
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref failed);
+                        Console.WriteLine($"failed run: {r.Final.Outcome} {r.Final.Data}");
+                    }
+                }
+            }));
+            return (completed, failed, duration);
+        }
+    }
+
+    internal static class Saturation
+    {
+        /// <summary>
+        /// Fills every slot and the queue with sleeping programs from many connections, then
+        /// measures the time to the first `queued` event of a new request, and checks that a
+        /// request beyond the queue is rejected with a retry-after.
+        /// </summary>
+        public static async Task<(double QueuedMs, int? RetryAfter)> RunAsync(Uri server)
+        {
+            using var cancel = new CancellationTokenSource();
+            var clients = new List<Client>();
+            var background = new List<Task>();
+            try
+            {
+                // Sleepers for both slots and 18 of the 20 queue places (bench/run.sh starts the
+                // server with a queue of 20): the probe is queued, the extras then fill the queue.
+                for (var c = 0; c < 4; c++)
+                {
+                    var client = await Client.ConnectAsync(server);
+                    clients.Add(client);
+                    for (var i = 0; i < 5; i++)
+                    {
+                        background.Add(Ignore(client.RunAsync(Programs.Sleeper(30), cancel.Token)));
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(3)); // let the sleepers be admitted and queued
+                var probe = await Client.ConnectAsync(server);
+                clients.Add(probe);
+                var stdin = Channel.CreateUnbounded<string>();
+                var clock = Stopwatch.StartNew();
+                double queuedMs = double.NaN;
+                int? retryAfter = null;
+                var request = new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = Programs.Hello(Guid.NewGuid().ToString("N")) } };
+                await foreach (var e in probe.Connection.StreamAsync<RunEvent>("Run", request, stdin.Reader, cancel.Token))
+                {
+                    if (e.Kind == RunEventKind.Queued)
+                    {
+                        queuedMs = clock.Elapsed.TotalMilliseconds;
+                        break;
+                    }
+
+                    if (e.Outcome == RunOutcome.Rejected)
+                    {
+                        retryAfter = e.RetryAfterSeconds;
+                        queuedMs = clock.Elapsed.TotalMilliseconds;
+                        break;
+                    }
+                }
+
+                // Keep adding until the queue is full.
+                for (var i = 0; i < 30 && retryAfter is null; i++)
+                {
+                    var extra = await Client.ConnectAsync(server);
+                    clients.Add(extra);
+                    var events = extra.Connection.StreamAsync<RunEvent>("Run", request, Channel.CreateUnbounded<string>().Reader, cancel.Token);
+                    await foreach (var e in events)
+                    {
+                        if (e.Outcome == RunOutcome.Rejected)
+                        {
+                            retryAfter = e.RetryAfterSeconds;
+                        }
+
+                        if (e.Kind == RunEventKind.Queued || e.IsFinal)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                return (queuedMs, retryAfter);
+            }
+            finally
+            {
+                await cancel.CancelAsync();
+                await Task.WhenAll(background);
+                foreach (var c in clients)
+                {
+                    await c.DisposeAsync();
+                }
+            }
+        }
+
+        private static async Task Ignore(Task task)
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception e) when (e is OperationCanceledException or Microsoft.AspNetCore.SignalR.HubException or InvalidOperationException)
+            {
+                // Cancelled on purpose at the end.
+            }
+        }
+    }
+
+    /// <summary>The reference: the host's go build + run, warm cache, new source each time.</summary>
+    internal sealed class BareGo
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("goplay-bare-").FullName;
+
+        public async Task<double> RunOnceAsync()
+        {
+            var work = Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(work);
+            await File.WriteAllTextAsync(Path.Combine(work, "go.mod"), "module play\n\ngo 1.19\n");
+            await File.WriteAllTextAsync(Path.Combine(work, "prog.go"), Programs.Hello(Guid.NewGuid().ToString("N")));
+            var clock = Stopwatch.StartNew();
+            await RunAsync("go", work, "build", "-o", "prog", ".");
+            await RunAsync(Path.Combine(work, "prog"), work);
+            var ms = clock.Elapsed.TotalMilliseconds;
+            Directory.Delete(work, recursive: true);
+            return ms;
+        }
+
+        public async Task<double> ThroughputAsync(int parallelism, TimeSpan duration)
+        {
+            var done = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async _ =>
+            {
+                while (clock.Elapsed < duration)
+                {
+                    await RunOnceAsync();
+                    if (clock.Elapsed <= duration)
+                    {
+                        Interlocked.Increment(ref done);
+                    }
+                }
+            }));
+            return done / duration.TotalSeconds;
+        }
+
+        private static async Task RunAsync(string file, string dir, params string[] args)
+        {
+            var psi = new ProcessStartInfo(file) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.Environment["CGO_ENABLED"] = "0";
+            using var p = Process.Start(psi)!;
+            await p.StandardOutput.ReadToEndAsync();
+            await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            if (p.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{file} failed with {p.ExitCode}");
+            }
+        }
+    }
+}

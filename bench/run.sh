@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One command for the benchmark: starts GoPlay the way the README does (scripts/start.sh),
+# runs bench/Playground.Bench against it over SignalR, prints the table, stops the server.
+#   bash bench/run.sh [--repeat N] [--clients N] [--seconds N]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PORT=${PORT:-5099}
+LOG=$(mktemp /tmp/goplay-bench-server.XXXXXX.log)
+
+# A queue of 20 keeps the saturation figure quick to reach; everything else is the default.
+PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 600); do
+  curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
+  kill -0 $SERVER 2>/dev/null || { echo "server exited; log: $LOG"; tail -n 40 "$LOG"; exit 1; }
+  sleep 0.5
+done
+sleep 3 # let the warm pools fill
+
+dotnet run -c Release --project "$ROOT/bench/Playground.Bench" -- --server "http://127.0.0.1:$PORT/" "$@"
