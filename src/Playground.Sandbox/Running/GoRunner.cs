@@ -32,14 +32,16 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
         IReadOnlyList<string> args,
         RunInput input,
         ChannelWriter<RunEvent> events,
+        RunCleanup cleanup,
         CancellationToken cancellationToken)
     {
         var o = options.Value;
         var pooled = await pool.TakeAsync(images, cancellationToken).ConfigureAwait(false);
         var container = pooled?.Container
             ?? await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
-        await using (container.ConfigureAwait(false))
-        using (pooled?.Tracked)
+
+        // Removed by the caller once the result is published (see RunCleanup).
+        cleanup.Add(pooled ?? (IAsyncDisposable)container);
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Output is delivered to the client until this is cancelled; after that the pump

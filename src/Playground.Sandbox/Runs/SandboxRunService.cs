@@ -85,9 +85,11 @@ internal sealed partial class SandboxRunService(
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
         using var tracked = active.Track(runId);
+        var cleanup = new RunCleanup();
+        await using var removeAfterFinal = cleanup.ConfigureAwait(false);
         try
         {
-            var final = await ExecuteCoreAsync(runId, request, input, events, cancellationToken).ConfigureAwait(false);
+            var final = await ExecuteCoreAsync(runId, request, input, events, cleanup, cancellationToken).ConfigureAwait(false);
             metrics.RunFinished(final.Outcome ?? RunOutcome.Internal);
             await events.WriteAsync(final, cancellationToken).ConfigureAwait(false);
         }
@@ -113,7 +115,7 @@ internal sealed partial class SandboxRunService(
         }
     }
 
-    private async Task<RunEvent> ExecuteCoreAsync(string runId, RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
+    private async Task<RunEvent> ExecuteCoreAsync(string runId, RunRequest request, RunInput input, ChannelWriter<RunEvent> events, RunCleanup cleanup, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (request is null)
@@ -173,7 +175,7 @@ internal sealed partial class SandboxRunService(
         metrics.Waited(time.GetElapsedTime(queuedAt));
         await using (slot.ConfigureAwait(false))
         {
-            return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cancellationToken).ConfigureAwait(false);
+            return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cleanup, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -186,6 +188,7 @@ internal sealed partial class SandboxRunService(
         CancellationTokenSource kill,
         CancellationTokenSource buildKill,
         ChannelWriter<RunEvent> events,
+        RunCleanup cleanup,
         CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -227,7 +230,7 @@ internal sealed partial class SandboxRunService(
         }
 
         await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input with { Kill = kill.Token }, events, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
         metrics.Ran(result.Elapsed, result.Outcome);
         if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
