@@ -9,7 +9,14 @@ internal static class RealtimeEndpoints
 
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = MaxHubMessageBytes)
+        // A connection that sends nothing (not even the client's pings) for this long is closed.
+        var clientTimeout = builder.Configuration.GetValue("Realtime:ClientTimeout", TimeSpan.FromSeconds(30));
+        builder.Services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = MaxHubMessageBytes;
+                o.ClientTimeoutInterval = clientTimeout;
+                o.KeepAliveInterval = clientTimeout / 2;
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull);
         return builder;
     }

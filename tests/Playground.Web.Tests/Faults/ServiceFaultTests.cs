@@ -88,13 +88,21 @@ public sealed class ServiceFaultTests
         await using var web = await WebProcess.StartAsync(
             "--Sandbox:InstanceName=fault-engine-" + Guid.NewGuid().ToString("N")[..8],
             "--Sandbox:JanitorInterval=00:00:02",
-            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Scheduler:Slots=1");
         using var http = new HttpClient();
         await using var connection = await web.ConnectAsync();
         await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
         await WaitForStdoutAsync(events);
 
+        // A second run waits for the only slot.
+        await using var second = await web.ConnectAsync();
+        await using var queued = StreamRun(second, Sleeper).GetAsyncEnumerator();
+        Assert.True(await queued.MoveNextAsync());
+        Assert.Equal(RunEventKind.Queued, queued.Current.Kind);
+
         RunEvent? final;
+        RunEvent? queuedFinal = null;
         try
         {
             await Engine.StopAsync();
@@ -102,6 +110,11 @@ public sealed class ServiceFaultTests
             while (await events.MoveNextAsync())
             {
                 final = events.Current.IsFinal ? events.Current : final;
+            }
+
+            while (await queued.MoveNextAsync())
+            {
+                queuedFinal = queued.Current.IsFinal ? queued.Current : queuedFinal;
             }
 
             var ready = await http.GetAsync(new Uri(web.BaseAddress, "/health/ready"));
@@ -115,6 +128,10 @@ public sealed class ServiceFaultTests
         Assert.NotNull(final);
         Assert.Equal(RunOutcome.Internal, final.Outcome);
         Assert.StartsWith("The sandbox failed to run the program: the container engine", final.Data, StringComparison.Ordinal);
+        // The queued run got the slot while the engine was away: it ends the same way, with the reason.
+        Assert.NotNull(queuedFinal);
+        Assert.Equal(RunOutcome.Internal, queuedFinal.Outcome);
+        Assert.StartsWith("The sandbox failed to run the program: the container engine", queuedFinal.Data, StringComparison.Ordinal);
 
         // Same process, engine back: ready again, and a new run works.
         await web.WaitReadyAsync(TimeSpan.FromMinutes(2));

@@ -118,12 +118,21 @@ public sealed class WebProcess : IAsyncDisposable
 
     public Task WaitForExitAsync(TimeSpan limit) => _process.WaitForExitAsync(new CancellationTokenSource(limit).Token);
 
+    /// <summary>Stops the server as an operator would (SIGTERM, so runs are cleaned up), SIGKILL only if it hangs.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync();
+            Terminate();
+            try
+            {
+                await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
         }
 
         _process.Dispose();

@@ -1,0 +1,97 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Sandbox.Runs;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Faults;
+
+/// <summary>SECURITY.md row 22: one client's burst, and idle connections, against a real server process.</summary>
+[Collection("Faults")]
+public sealed class LoadLimitTests
+{
+    [Fact]
+    public async Task ManyRunsFromOneClient_QueuedUpToItsShareRestRejectedOthersStillServed()
+    {
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=load-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=3");
+        await using var greedy = await web.ConnectAsync();
+        using var stop = new CancellationTokenSource();
+
+        // Eight runs at once from one connection: one runs, three wait, four are refused.
+        var firstEvents = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => FirstDecisiveEventAsync(greedy, Sleeper(i), stop.Token)));
+
+        var rejected = firstEvents.Where(e => e.Outcome == RunOutcome.Rejected).ToList();
+        Assert.Equal(4, rejected.Count);
+        Assert.All(rejected, e =>
+        {
+            Assert.InRange(e.RetryAfterSeconds!.Value, 1, 300);
+            Assert.Contains("You already have 3 runs waiting", e.Data, StringComparison.Ordinal);
+        });
+        Assert.Equal(3, firstEvents.Count(e => e.Kind == RunEventKind.Queued));
+
+        // Another client still gets in line, ahead of the greedy client's later runs.
+        await using var polite = await web.ConnectAsync();
+        var politeFirst = await FirstDecisiveEventAsync(polite, Sleeper(99), stop.Token);
+        Assert.Equal(RunEventKind.Queued, politeFirst.Kind);
+        Assert.Equal(2, politeFirst.Position);
+
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task IdleConnection_ClosedByTheServer()
+    {
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=idle-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Realtime:ClientTimeout=00:00:02");
+        // A client that has gone quiet: it sends no keep-alive pings (and does not itself give up).
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(web.BaseAddress, "/hubs/run"))
+            .WithKeepAliveInterval(TimeSpan.FromMinutes(10))
+            .WithServerTimeout(TimeSpan.FromMinutes(20))
+            .Build();
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += e =>
+        {
+            closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        await connection.StartAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1, 10);
+    }
+
+    private static string Sleeper(int i) =>
+        $"package main\n\nimport \"time\"\n\n// {i}\nfunc main() {{ time.Sleep(time.Minute) }}\n";
+
+    /// <summary>The first event that says what happened to the request: building, queued, or a final one.</summary>
+    private static async Task<RunEvent> FirstDecisiveEventAsync(HubConnection connection, string source, CancellationToken stop)
+    {
+        var first = new TaskCompletionSource<RunEvent>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var stdin = Channel.CreateUnbounded<string>();
+                await foreach (var e in connection.StreamAsync<RunEvent>("Run", new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = source } }, stdin.Reader, stop))
+                {
+                    if (e.Kind is RunEventKind.Building or RunEventKind.Queued || e.IsFinal)
+                    {
+                        first.TrySetResult(e);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                first.TrySetException(e);
+            }
+        }, CancellationToken.None);
+        return await first.Task.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+    }
+}
