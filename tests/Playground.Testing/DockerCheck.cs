@@ -32,6 +32,18 @@ public static class DockerCheck
         }
     }
 
+    /// <summary>Waits (polling the engine) until no sandbox container remains or the limit passes; returns the time it took.</summary>
+    public static async Task<TimeSpan> WaitForNoContainersAsync(TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await ManagedContainersAsync()).Count > 0 && clock.Elapsed < limit)
+        {
+            await Task.Delay(20);
+        }
+
+        return clock.Elapsed;
+    }
+
     /// <summary>Containers carrying the playground label, running or not.</summary>
     public static async Task<IList<ContainerListResponse>> ManagedContainersAsync()
     {

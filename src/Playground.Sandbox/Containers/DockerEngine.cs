@@ -55,29 +55,23 @@ internal sealed class DockerEngine(IOptions<SandboxOptions> options, ResilienceP
     }
 
     /// <summary>A call that may safely be repeated: retried on engine faults.</summary>
-    public async Task<T> IdempotentAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        return await _idempotent.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-    }
+    public Task<T> IdempotentAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        ExecuteAsync(_idempotent, call, cancellationToken);
 
-    public async Task IdempotentAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken)
-    {
-        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        await _idempotent.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-    }
+    public Task IdempotentAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        ExecuteAsync(_idempotent, async (d, ct) => { await call(d, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
     /// <summary>A call that must happen at most once (create, attach, start): never retried.</summary>
-    public async Task<T> OnceAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        return await _once.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-    }
+    public Task<T> OnceAsync<T>(Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        ExecuteAsync(_once, call, cancellationToken);
 
-    public async Task OnceAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken)
+    public Task OnceAsync(Func<IDockerClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        ExecuteAsync(_once, async (d, ct) => { await call(d, ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    private async Task<T> ExecuteAsync<T>(ResiliencePipeline pipeline, Func<IDockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         var client = await GetClientAsync(cancellationToken).ConfigureAwait(false);
-        await _once.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return await pipeline.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     private static Uri ResolveEndpoint(string? configured)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Sandbox.Runs;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Faults;
@@ -12,7 +13,7 @@ public sealed class LoadLimitTests
     [Fact]
     public async Task ManyRunsFromOneClient_QueuedUpToItsShareRestRejectedOthersStillServed()
     {
-        await using var web = await WebProcess.StartAsync(
+        var web = await WebProcess.StartAsync(
             "--Sandbox:InstanceName=load-" + Guid.NewGuid().ToString("N")[..8],
             "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=3");
@@ -38,6 +39,8 @@ public sealed class LoadLimitTests
         Assert.Equal(2, politeFirst.Position);
 
         await stop.CancelAsync();
+        await web.DisposeAsync();
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Sandbox.Runs;
@@ -46,11 +45,7 @@ public sealed class ServiceFaultTests
         Assert.Single(await DockerCheck.ManagedContainersAsync());
 
         await using var restarted = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
-        var clock = Stopwatch.StartNew();
-        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(100);
-        }
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(20));
 
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
         Assert.Contains("Janitor removed container", restarted.Log, StringComparison.Ordinal);
@@ -148,11 +143,7 @@ public sealed class ServiceFaultTests
         Assert.Equal(RunOutcome.Exited, last!.Outcome);
 
         // The container stranded while the engine was away is removed by the janitor.
-        var clock = Stopwatch.StartNew();
-        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(200);
-        }
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(60));
 
         Assert.True((await DockerCheck.ManagedContainersAsync()).Count == 0, "container left; server log:\n" + web.Log);
     }

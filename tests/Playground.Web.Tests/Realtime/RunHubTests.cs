@@ -176,13 +176,11 @@ public sealed class RunHubTests(WebAppFixture app)
             }
         });
 
-        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && sinceDispose.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(20);
-        }
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5));
+        var removedAfter = sinceDispose.Elapsed;
 
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
-        Assert.True(sinceDispose.Elapsed < TimeSpan.FromSeconds(1), $"container removed {sinceDispose.ElapsedMilliseconds} ms after the stream was disposed");
+        Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"container removed {removedAfter.TotalMilliseconds:0} ms after the stream was disposed");
     }
 
     [Fact]
@@ -226,13 +224,11 @@ public sealed class RunHubTests(WebAppFixture app)
             }
         });
 
-        while ((await DockerCheck.ManagedContainersAsync()).Count > 0 && sinceDispose.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(10));
+        var removedAfter = sinceDispose.Elapsed;
 
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
-        Assert.True(sinceDispose.Elapsed < TimeSpan.FromSeconds(1), $"container removed {sinceDispose.ElapsedMilliseconds} ms after the stream was disposed");
+        Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"container removed {removedAfter.TotalMilliseconds:0} ms after the stream was disposed");
     }
 
     [Fact]

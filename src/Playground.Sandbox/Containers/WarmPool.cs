@@ -1,0 +1,143 @@
+using System.Threading.Channels;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox.Images;
+
+namespace Playground.Sandbox.Containers;
+
+/// <summary>
+/// What the runner and builder pools share: started containers, registered as active so the
+/// janitor leaves them alone, refilled in the background with a pause after a failure,
+/// recycled well before the janitor's maximum lifetime, and removed at shutdown.
+/// </summary>
+internal abstract class WarmPool<TItem>(
+    DockerEngine engine,
+    IServiceProvider services,
+    ActiveRuns active,
+    IOptions<SandboxOptions> options,
+    TimeProvider time,
+    ILogger logger) : BackgroundService
+    where TItem : class
+{
+    private readonly SemaphoreSlim _refill = new(0);
+
+    /// <summary>Raised after an item joined the pool; tests wait on it instead of sleeping.</summary>
+    public event Action? Added;
+
+    protected Channel<TItem> Idle { get; } = Channel.CreateUnbounded<TItem>();
+
+    protected TimeSpan RecycleAge => options.Value.EffectiveMaxContainerLifetime / 2;
+
+    protected TimeProvider Time => time;
+
+    protected SandboxOptions Options => options.Value;
+
+    /// <summary>The configured size; 0 turns the pool off.</summary>
+    protected abstract int Size { get; }
+
+    /// <summary>How many items the pool lacks right now.</summary>
+    protected abstract int Shortfall { get; }
+
+    protected abstract Task<TItem> CreateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Takes an item out of the pool for good and frees its place.</summary>
+    protected abstract ValueTask RetireAsync(TItem item);
+
+    /// <summary>Called on each wake-up before refilling.</summary>
+    protected virtual Task MaintainAsync() => Task.CompletedTask;
+
+    protected void RequestRefill() => _refill.Release();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Size == 0)
+        {
+            return;
+        }
+
+        RequestRefill();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // Wake for a refill request, or now and then to recycle old containers.
+                await _refill.WaitAsync(RecycleAge / 4, stoppingToken).ConfigureAwait(false);
+                await MaintainAsync().ConfigureAwait(false);
+                while (Shortfall > 0 && !stoppingToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        Idle.Writer.TryWrite(await CreateAsync(stoppingToken).ConfigureAwait(false));
+                        Added?.Invoke();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                    {
+                        // Engine away or images missing: try again after a pause.
+                        PoolLog.RefillFailed(logger, GetType().Name, e);
+                        await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(false);
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        while (Idle.Reader.TryRead(out var item))
+        {
+            await RetireAsync(item).ConfigureAwait(false);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _refill.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>Creates and starts a container under a fresh run id that stays registered as active.</summary>
+    protected async Task<(SandboxContainer Container, SandboxImageSet Images, IDisposable Tracked)> StartContainerAsync(
+        string runIdPrefix,
+        Func<SandboxImageSet, string, CreateContainerParameters> spec,
+        CancellationToken cancellationToken)
+    {
+        // Resolved lazily: readiness needs the builder, which needs the builder pool.
+        var images = await services.GetRequiredService<SandboxReadiness>().EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
+        var tracked = active.Track(runId);
+        try
+        {
+            var container = await SandboxContainer.CreateAsync(engine, spec(images, runId), logger, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await container.StartAsync(cancellationToken).ConfigureAwait(false);
+                return (container, images, tracked);
+            }
+            catch
+            {
+                await container.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        catch
+        {
+            tracked.Dispose();
+            throw;
+        }
+    }
+}
+
+internal static partial class PoolLog
+{
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Could not add a container to {Pool}")]
+    public static partial void RefillFailed(ILogger logger, string pool, Exception exception);
+}
