@@ -58,44 +58,18 @@ public static class SandboxServiceCollectionExtensions
 }
 
 /// <summary>
-/// Graceful shutdown: when the host starts stopping, every run in flight is stopped, told
-/// why, and its containers removed, before the process goes on to close connections.
+/// Graceful shutdown: runs in flight are stopped, told why, and their containers removed
+/// before the process exits. The run service hooks ApplicationStopping itself (see
+/// <see cref="SandboxRunService"/>); this covers hosts that stop without that hook firing.
 /// </summary>
-/// <remarks>
-/// Transports (SignalR among them) close their connections from an ApplicationStopping
-/// callback, and the token runs its callbacks in reverse order of registration. Registering
-/// once the application has started puts this callback after theirs in the list, so it runs
-/// first, and it blocks until the runs' last events are out (bounded by <see cref="Grace"/>).
-/// </remarks>
-internal sealed class SandboxShutdownService(SandboxRunService runs, IHostApplicationLifetime lifetime) : IHostedService
+internal sealed class SandboxShutdownService(SandboxRunService runs) : IHostedService
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        lifetime.ApplicationStarted.Register(() => lifetime.ApplicationStopping.Register(StopRuns));
-        return Task.CompletedTask;
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        // Hosts that never reached ApplicationStarted still stop their runs here.
-        StopRuns();
+        runs.StopAll();
         return Task.CompletedTask;
-    }
-
-    private void StopRuns()
-    {
-        using var timeout = new CancellationTokenSource(Grace);
-        try
-        {
-            // Blocking on purpose: see remarks.
-            runs.StopAllAsync(timeout.Token).Wait(CancellationToken.None);
-        }
-        catch (AggregateException)
-        {
-            // Timed out or failed: the janitor's start-up pass covers what is left.
-        }
     }
 }
 

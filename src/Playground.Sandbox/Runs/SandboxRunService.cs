@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Docker.DotNet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Building;
@@ -23,9 +25,13 @@ internal sealed partial class SandboxRunService(
     SandboxMetrics metrics,
     TimeProvider time,
     ActiveRuns active,
+    IServiceProvider services,
     IOptions<SandboxOptions> options,
     ILogger<SandboxRunService> logger) : IRunService, IDisposable
 {
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
+    private int _stopHookRegistered;
     internal const string ShutdownMessage = "The server is shutting down: the program was stopped. Run it again in a moment.\n";
 
     private readonly CancellationTokenSource _stopping = new();
@@ -39,6 +45,8 @@ internal sealed partial class SandboxRunService(
             yield return RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
             yield break;
         }
+
+        RegisterStopHookOnce();
 
         // Completed when this stream has handed its last event to the caller (or was abandoned).
         var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,6 +88,48 @@ internal sealed partial class SandboxRunService(
     }
 
     public void Dispose() => _stopping.Dispose();
+
+    /// <summary>
+    /// Stops every run in flight and waits (bounded) until each has told its caller and
+    /// removed its containers. Blocking on purpose: it runs inside the host's stopping
+    /// callbacks, and the transports' own callbacks close their connections right after.
+    /// </summary>
+    public void StopAll()
+    {
+        var hadRuns = !_streams.IsEmpty;
+        using var timeout = new CancellationTokenSource(ShutdownGrace);
+        try
+        {
+            StopAllAsync(timeout.Token).Wait(CancellationToken.None);
+        }
+        catch (AggregateException)
+        {
+            // Timed out or failed: the janitor's start-up pass covers what is left.
+        }
+
+        if (hadRuns)
+        {
+            // The last events are handed to the transports, which write them to their sockets
+            // asynchronously and give no signal when that is done; the connections are closed
+            // right after this returns. A short pause lets those writes reach the clients.
+            Task.Delay(FlushGrace, time).Wait(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Transports (SignalR among them) close their connections from an ApplicationStopping
+    /// callback registered when they are set up, and the token runs its callbacks in reverse
+    /// order of registration. Registering at the first run, when a transport is already
+    /// serving it, puts this callback after theirs, so it runs first and the runs' last
+    /// events get out before the connections close.
+    /// </summary>
+    private void RegisterStopHookOnce()
+    {
+        if (Interlocked.Exchange(ref _stopHookRegistered, 1) == 0)
+        {
+            services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(StopAll);
+        }
+    }
 
     private async Task ExecuteAsync(RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
     {

@@ -63,9 +63,17 @@ public sealed class ServiceFaultTests
 
         web.Terminate();
         RunEvent? final = null;
-        while (await events.MoveNextAsync())
+        try
         {
-            final = events.Current.IsFinal ? events.Current : final;
+            while (await events.MoveNextAsync())
+            {
+                final = events.Current.IsFinal ? events.Current : final;
+            }
+        }
+        catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or IOException)
+        {
+            await web.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Fail("the connection broke before the run was reported: " + e.Message + "\nserver log:\n" + web.Log);
         }
 
         await web.WaitForExitAsync(TimeSpan.FromSeconds(30));
