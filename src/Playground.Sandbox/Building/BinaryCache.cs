@@ -27,17 +27,6 @@ internal sealed class BinaryCache(IOptions<SandboxOptions> options)
         }
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
     public static string Key(IReadOnlyDictionary<string, string> files, string builderImage, IReadOnlyList<string> tags, string mode)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -21,17 +21,13 @@ internal sealed partial class SandboxJanitor(
     TimeProvider time,
     ILogger<SandboxJanitor> logger) : BackgroundService
 {
-    /// <summary>Completes after each pass; tests wait on it instead of sleeping.</summary>
-    public event Action<int>? PassCompleted;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var removed = await SweepAsync(stoppingToken).ConfigureAwait(false);
-                PassCompleted?.Invoke(removed);
+                await SweepAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

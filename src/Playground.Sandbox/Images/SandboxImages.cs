@@ -21,14 +21,28 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     public const string RunnerRepository = "goplay-runner";
     public const string BuilderRepository = "goplay-builder";
 
-    /// <summary>Names the images for the host toolchain without touching the engine.</summary>
+    // A reference, so concurrent readers see it whole or not at all.
+    private Tuple<SandboxImageSet, GoToolchain>? _resolved;
+
+    /// <summary>
+    /// Names the images for the host toolchain without touching the engine. The toolchain is
+    /// asked once per process (readiness probes call this), since it is what the images were
+    /// built from for as long as the process runs.
+    /// </summary>
     public async Task<(SandboxImageSet Set, GoToolchain Toolchain)> ResolveAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _resolved) is { } known)
+        {
+            return (known.Item1, known.Item2);
+        }
+
         var go = await GoToolchain.DiscoverAsync(options.Value.GoRoot, cancellationToken).ConfigureAwait(false);
         var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", go.Version)}";
         var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", go.Version, go.GoRoot)}";
         var volume = "goplay-gocache-" + go.Version;
-        return (new SandboxImageSet(runner, builder, volume, go.Version), go);
+        var set = new SandboxImageSet(runner, builder, volume, go.Version);
+        Volatile.Write(ref _resolved, Tuple.Create(set, go));
+        return (set, go);
     }
 
     public async Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken)

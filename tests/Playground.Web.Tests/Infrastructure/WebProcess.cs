@@ -34,8 +34,6 @@ public sealed class WebProcess : IAsyncDisposable
         }
     }
 
-    public bool HasExited => _process.HasExited;
-
     public static async Task<WebProcess> StartAsync(params string[] settings)
     {
         var repo = RepositoryRoot();
