@@ -8,7 +8,8 @@ PORT=${PORT:-5099}
 LOG=$(mktemp /tmp/goplay-bench-server.XXXXXX.log)
 
 # A queue of 20 keeps the saturation figure quick to reach; everything else is the default.
-PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 >"$LOG" 2>&1 &
+# SERVER_ARGS adds server options for experiments (e.g. --Scheduler:Slots=3).
+PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 ${SERVER_ARGS:-} >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 
@@ -19,4 +20,14 @@ for _ in $(seq 1 600); do
 done
 sleep 3 # let the warm pools fill
 
-dotnet run -c Release --project "$ROOT/bench/Playground.Bench" -- --server "http://127.0.0.1:$PORT/" "$@"
+status=0
+dotnet run -c Release --project "$ROOT/bench/Playground.Bench" -- --server "http://127.0.0.1:$PORT/" "$@" || status=$?
+
+# Every run's container is removed before its stream completes, and the pools go with the
+# server: after a clean stop nothing of ours may be left.
+kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+left=$(docker ps -aq --filter label=io.goplay.managed | wc -l)
+echo "sandbox containers left after the server stopped: $left"
+[ "$left" -eq 0 ] || status=1
+exit $status

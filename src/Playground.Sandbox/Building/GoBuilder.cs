@@ -17,7 +17,8 @@ internal enum BuildStatus
     Timeout,
 }
 
-internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Binary, TimeSpan Elapsed);
+/// <summary>A build's result; <c>Via</c> is the agent's build path, "compiler" (the fast path) or "go".</summary>
+internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Binary, TimeSpan Elapsed, string? Via = null);
 
 /// <summary>
 /// Builds user code in a builder container: files go in over stdin as one JSON request, the
@@ -130,7 +131,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
         switch (head.Status)
         {
             case "build-error":
-                return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed);
+                return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed, head.Via);
             case "timeout":
                 return new BuildResult(BuildStatus.Timeout, head.Output, null, elapsed);
             case "ok":
@@ -156,7 +157,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             throw new SandboxSetupException("The build agent's binary is truncated.");
         }
 
-        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed);
+        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via);
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Standard library ready in cache volume {Volume} after {ElapsedMs} ms")]
@@ -172,7 +173,8 @@ internal sealed record AgentRequest(
 
 internal sealed record AgentResponse(
     [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("output")] string Output);
+    [property: JsonPropertyName("output")] string Output,
+    [property: JsonPropertyName("via")] string? Via = null);
 
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentResponse))]

@@ -31,6 +31,10 @@ internal static class ContainerSpecs
         StdinOnce = true,
         Tty = false,
         NetworkDisabled = true,
+        // A runner is never stopped gracefully. When the engine itself shuts down, SIGTERM would
+        // let the launcher report an ordinary exit (143) for a program the server stopped;
+        // SIGKILL ends the container without a report, and the run says what happened.
+        StopSignal = "SIGKILL",
         HostConfig = new HostConfig
         {
             NetworkMode = "none",

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using Docker.DotNet;
@@ -24,6 +25,9 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
     /// <summary>The launcher's exit code when it could not hand over (see Images/launcher/main.go).</summary>
     private const int LauncherFailureExitCode = 125;
     private static readonly byte[] LauncherFailurePrefix = "goplay-launcher: "u8.ToArray();
+
+    /// <summary>128 + SIGKILL: the status of a program the OOM killer (or a kill) ended.</summary>
+    private const long SigKillStatus = 137;
 
     public async Task<RunResult> RunAsync(
         SandboxImageSet images,
@@ -52,11 +56,12 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var handOff = HandOff(binary, args, ProgramEnvironment(o));
+            var nonce = RandomNumberGenerator.GetBytes(16);
+            var handOff = HandOff(nonce, binary, args, ProgramEnvironment(o));
             await container.Stream.WriteAsync(handOff, 0, handOff.Length, cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
 
-            var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes);
+            var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes, Convert.ToHexStringLower(nonce));
             var output = pump.RunAsync(deliver.Token, cancellationToken);
             var toProgram = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var stdinReader = ReadClientStdinAsync(input.Stdin, toProgram.Writer, o.StdinLimitBytes, () => events.TryWrite(StdinLimitNotice(o)), stop.Token);
@@ -67,7 +72,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
 
             try
             {
-                var first = await Task.WhenAny(exited, timedOut, pump.LimitReached, killed).ConfigureAwait(false);
+                var first = await Task.WhenAny(pump.ExitReported, exited, timedOut, pump.LimitReached, killed).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
 
                 RunOutcome? forced = first == timedOut ? RunOutcome.Timeout
@@ -80,18 +85,26 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                     await container.KillAsync().ConfigureAwait(false);
                 }
 
-                var code = await exited.ConfigureAwait(false);
+                // The launcher's report comes as soon as the program ends, and the pump has
+                // delivered all output by then; the engine's wait only answers once the
+                // container is torn down.
+                var reported = forced is null && first == pump.ExitReported;
+                var code = reported ? pump.ExitReported.Result : await exited.ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(started);
 
-                // Output the program wrote before it exited is still in flight; wait for it,
-                // but never let a slow client or a stuck stream hold the run open.
-                deliver.CancelAfter(o.DrainTime);
-                if (await Task.WhenAny(output, Task.Delay(o.DrainTime * 2, time, cancellationToken)).ConfigureAwait(false) != output)
+                if (!reported)
                 {
-                    container.Stream.Dispose();
+                    // Output the program wrote before it exited is still in flight; wait for it,
+                    // but never let a slow client or a stuck stream hold the run open.
+                    deliver.CancelAfter(o.DrainTime);
+                    if (await Task.WhenAny(output, Task.Delay(o.DrainTime * 2, time, cancellationToken)).ConfigureAwait(false) != output)
+                    {
+                        container.Stream.Dispose();
+                    }
+
+                    await IgnoreFailures(output).ConfigureAwait(false);
                 }
 
-                await IgnoreFailures(output).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
 
                 if (forced is null && code == LauncherFailureExitCode && pump.StderrStartsWith(LauncherFailurePrefix))
@@ -101,7 +114,14 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                     return new RunResult(RunOutcome.Internal, null, elapsed, "The sandbox could not start the program, so it was not run.\n");
                 }
 
-                var outcome = forced ?? (await container.WasOomKilledAsync().ConfigureAwait(false) ? RunOutcome.Oom : RunOutcome.Exited);
+                if (reported && code == SigKillStatus)
+                {
+                    // Killed by SIGKILL with nobody asking: the kernel's OOM killer, which only the
+                    // engine can confirm, and only once the container has stopped.
+                    await exited.ConfigureAwait(false);
+                }
+
+                var outcome = forced ?? (code == SigKillStatus && await container.WasOomKilledAsync().ConfigureAwait(false) ? RunOutcome.Oom : RunOutcome.Exited);
                 return outcome switch
                 {
                     RunOutcome.Exited => new RunResult(outcome, (int)code, elapsed, null),
@@ -113,6 +133,8 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
             }
             finally
             {
+                // Not awaited when the launcher reported first; the container's removal ends it.
+                _ = exited.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 await stop.CancelAsync().ConfigureAwait(false);
                 await IgnoreFailures(stdinReader).ConfigureAwait(false);
                 await IgnoreFailures(stdinWriter).ConfigureAwait(false);
@@ -142,11 +164,12 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
     ];
 
     /// <summary>The launcher's wire format: see Images/launcher/main.go.</summary>
-    internal static byte[] HandOff(byte[] binary, IReadOnlyList<string> args, IReadOnlyList<string> env)
+    internal static byte[] HandOff(byte[] nonce, byte[] binary, IReadOnlyList<string> args, IReadOnlyList<string> env)
     {
         using var ms = new MemoryStream(binary.Length + 1024);
         Span<byte> number = stackalloc byte[8];
-        ms.Write("GPL1"u8);
+        ms.Write("GPL2"u8);
+        ms.Write(nonce);
         foreach (var list in new[] { args, env })
         {
             BinaryPrimitives.WriteUInt32BigEndian(number, (uint)list.Count);

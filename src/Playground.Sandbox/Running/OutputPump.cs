@@ -11,15 +11,31 @@ namespace Playground.Sandbox.Running;
 /// cap. It always reads to the end of the stream: past the cap, or once delivery is cut off,
 /// output is dropped rather than left unread, because the engine blocks a container's exit
 /// and a kill on an attach stream nobody reads.
+/// <para>
+/// It also watches for the launcher's exit trailer (see Images/launcher/main.go): once both
+/// streams carry it, everything the program wrote has been delivered and
+/// <see cref="ExitReported"/> completes with the status, without waiting for the engine.
+/// Bytes that could be the start of a trailer are held back until the next read tells; only
+/// a NUL byte starts one, so ordinary output is never delayed.
+/// </para>
 /// </summary>
-internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit)
+internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce)
 {
+    /// <summary>"\0goplay-exit:" + nonce + ":"; three status digits and a newline follow.</summary>
+    private readonly byte[] _marker = Encoding.ASCII.GetBytes("\0goplay-exit:" + nonce + ":");
     private readonly TaskCompletionSource _limitReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _exitReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[] _stderrHead = new byte[32];
     private int _stderrHeadLength;
+    private long _total;
+
+    private int TrailerLength => _marker.Length + 4;
 
     /// <summary>Completes when the output cap is reached.</summary>
     public Task LimitReached => _limitReached.Task;
+
+    /// <summary>Completes with the program's status once both streams carried the launcher's trailer.</summary>
+    public Task<int> ExitReported => _exitReported.Task;
 
     /// <summary>Whether the first bytes the program wrote to stderr start with <paramref name="prefix"/>.</summary>
     public bool StderrStartsWith(ReadOnlySpan<byte> prefix) =>
@@ -28,15 +44,29 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     public async Task RunAsync(CancellationToken deliver, CancellationToken cancellationToken)
     {
         var buffer = new byte[32 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length) + 4];
-        var stdout = Encoding.UTF8.GetDecoder();
-        var stderr = Encoding.UTF8.GetDecoder();
+        var output = new StreamState(isStdout: true, buffer.Length + TrailerLength);
+        var errors = new StreamState(isStdout: false, buffer.Length + TrailerLength);
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length + TrailerLength) + 4];
         var delivering = true;
-        long total = 0;
 
-        async Task Emit(Decoder decoder, bool isStdout, ReadOnlyMemory<byte> bytes, bool flush)
+        async Task Emit(StreamState state, ReadOnlyMemory<byte> bytes, bool flush)
         {
-            var n = decoder.GetChars(bytes.Span, chars, flush);
+            if (!state.IsStdout && _stderrHeadLength < _stderrHead.Length)
+            {
+                var take = Math.Min(bytes.Length, _stderrHead.Length - _stderrHeadLength);
+                bytes.Span[..take].CopyTo(_stderrHead.AsSpan(_stderrHeadLength));
+                _stderrHeadLength += take;
+            }
+
+            var count = (int)Math.Min(bytes.Length, limit - _total);
+            _total += count;
+            if (count < bytes.Length)
+            {
+                flush = true;
+                _limitReached.TrySetResult();
+            }
+
+            var n = state.Decoder.GetChars(bytes.Span[..count], chars, flush);
             if (n == 0 || !delivering)
             {
                 return;
@@ -45,7 +75,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             var text = new string(chars, 0, n);
             try
             {
-                await events.WriteAsync(isStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text), deliver).ConfigureAwait(false);
+                await events.WriteAsync(state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text), deliver).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -58,31 +88,100 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
             if (read.EOF)
             {
-                await Emit(stdout, true, ReadOnlyMemory<byte>.Empty, true).ConfigureAwait(false);
-                await Emit(stderr, false, ReadOnlyMemory<byte>.Empty, true).ConfigureAwait(false);
+                foreach (var state in new[] { output, errors })
+                {
+                    if (!state.Ended && !LimitReached.IsCompleted && delivering)
+                    {
+                        await Emit(state, state.Pending.AsMemory(0, state.PendingLength), flush: true).ConfigureAwait(false);
+                    }
+                }
+
                 return;
             }
 
-            if (LimitReached.IsCompleted || !delivering)
+            var current = read.Target == MultiplexedStream.TargetStream.StandardOut ? output : errors;
+            if (current.Ended)
             {
                 continue;
             }
 
-            var isStdout = read.Target == MultiplexedStream.TargetStream.StandardOut;
-            if (!isStdout && _stderrHeadLength < _stderrHead.Length)
+            Array.Copy(buffer, 0, current.Pending, current.PendingLength, read.Count);
+            current.PendingLength += read.Count;
+            while (current.PendingLength > 0)
             {
-                var take = Math.Min(read.Count, _stderrHead.Length - _stderrHeadLength);
-                buffer.AsSpan(0, take).CopyTo(_stderrHead.AsSpan(_stderrHeadLength));
-                _stderrHeadLength += take;
-            }
+                var (deliverable, status) = Scan(current.Pending.AsSpan(0, current.PendingLength));
+                if (!LimitReached.IsCompleted && delivering && deliverable > 0)
+                {
+                    await Emit(current, current.Pending.AsMemory(0, deliverable), flush: status is not null).ConfigureAwait(false);
+                }
 
-            var count = (int)Math.Min(read.Count, limit - total);
-            total += count;
-            await Emit(isStdout ? stdout : stderr, isStdout, buffer.AsMemory(0, count), count < read.Count).ConfigureAwait(false);
-            if (count < read.Count)
-            {
-                _limitReached.TrySetResult();
+                if (status is { } code)
+                {
+                    current.Ended = true;
+                    current.PendingLength = 0;
+                    if (output.Ended && errors.Ended)
+                    {
+                        _exitReported.TrySetResult(code);
+                    }
+
+                    break;
+                }
+
+                if (deliverable == 0)
+                {
+                    // What is left may be the start of a trailer: wait for the next read.
+                    break;
+                }
+
+                current.PendingLength -= deliverable;
+                Array.Copy(current.Pending, deliverable, current.Pending, 0, current.PendingLength);
             }
         }
+    }
+
+    /// <summary>
+    /// How many leading bytes are output for sure, and the status when a whole trailer
+    /// follows them.
+    /// </summary>
+    internal (int Deliverable, int? Status) Scan(ReadOnlySpan<byte> data)
+    {
+        var at = data.IndexOf(_marker);
+        if (at >= 0)
+        {
+            if (data.Length - at < TrailerLength)
+            {
+                return (at, null);
+            }
+
+            var digits = data.Slice(at + _marker.Length, 3);
+            var valid = data[at + TrailerLength - 1] == (byte)'\n' && digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+            // The nonce makes an invalid trailer impossible from the launcher; treat one as output.
+            return valid ? (at, (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0')) : (at + 1, null);
+        }
+
+        // The longest tail that is a proper prefix of the marker waits for more bytes.
+        for (var k = Math.Min(_marker.Length - 1, data.Length); k > 0; k--)
+        {
+            if (data[^k..].SequenceEqual(_marker.AsSpan(0, k)))
+            {
+                return (data.Length - k, null);
+            }
+        }
+
+        return (data.Length, null);
+    }
+
+    private sealed class StreamState(bool isStdout, int capacity)
+    {
+        public bool IsStdout { get; } = isStdout;
+
+        public Decoder Decoder { get; } = Encoding.UTF8.GetDecoder();
+
+        /// <summary>Bytes read but not yet delivered: the tail that may begin a trailer.</summary>
+        public byte[] Pending { get; } = new byte[capacity];
+
+        public int PendingLength { get; set; }
+
+        public bool Ended { get; set; }
     }
 }

@@ -276,7 +276,7 @@ internal sealed partial class SandboxRunService(
         if (!cached)
         {
             cache.Add(cacheKey, build.Binary!);
-            metrics.Built(build.Elapsed);
+            metrics.Built(build.Elapsed, build.Via);
         }
 
         await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,8 @@ internal sealed class SandboxMetrics
 
     public void CacheLookup(bool hit) => _binaryCache.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
-    public void Built(TimeSpan elapsed) => _buildDuration.Record(elapsed.TotalSeconds);
+    /// <summary>Records a build's duration, tagged with its path: "compiler" (the agent's fast path) or "go".</summary>
+    public void Built(TimeSpan elapsed, string? via) => _buildDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("via", via ?? "unknown"));
 
     public void Ran(TimeSpan elapsed, Runs.RunOutcome outcome) => _runDuration.Record(elapsed.TotalSeconds, Outcome(outcome));
 

@@ -10,10 +10,12 @@ public sealed class HandOffTests
     [Fact]
     public void HandOff_ArgsEnvAndBinary_EncodedAsLauncherReadsThem()
     {
-        var frame = GoRunner.HandOff([1, 2, 3], ["-v"], ["HOME=/tmp", "TZ=UTC"]);
+        byte[] nonce = [.. Enumerable.Range(100, 16).Select(i => (byte)i)];
+        var frame = GoRunner.HandOff(nonce, [1, 2, 3], ["-v"], ["HOME=/tmp", "TZ=UTC"]);
 
-        var span = frame.AsSpan();
-        Assert.Equal("GPL1", Encoding.ASCII.GetString(span[..4]));
+        Assert.Equal("GPL2", Encoding.ASCII.GetString(frame.AsSpan(0, 4)));
+        Assert.Equal(nonce, frame[4..20]);
+        var span = frame.AsSpan(16);
         Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(span[4..]));
         Assert.Equal(2u, BinaryPrimitives.ReadUInt32BigEndian(span[8..]));
         Assert.Equal("-v", Encoding.UTF8.GetString(span.Slice(12, 2)));

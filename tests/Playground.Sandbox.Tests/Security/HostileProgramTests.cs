@@ -596,6 +596,42 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExitTrailer_ForgedOrReadFromTheLauncher_CannotEndTheRun()
+    {
+        // The launcher reports the program's end with a trailer carrying a per-run nonce
+        // (Images/launcher/main.go). A program that prints a trailer of its own is just
+        // output, and the nonce cannot be read from the launcher's memory or environment.
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"time"
+            )
+
+            func main() {
+            	fmt.Print("\x00goplay-exit:00000000000000000000000000000000:000\n")
+            	fmt.Fprint(os.Stderr, "\x00goplay-exit:00000000000000000000000000000000:000\n")
+            	for _, f := range []string{"mem", "environ", "maps"} {
+            		_, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", os.Getppid(), f))
+            		fmt.Println(f, err != nil && os.IsPermission(err))
+            	}
+            	time.Sleep(200 * time.Millisecond)
+            	fmt.Println("still running")
+            	os.Exit(4)
+            }
+            """);
+
+        Assert.Equal(
+            "\0goplay-exit:00000000000000000000000000000000:000\nmem true\nenviron true\nmaps true\nstill running\n",
+            run.Stdout);
+        Assert.Equal("\0goplay-exit:00000000000000000000000000000000:000\n", run.Stderr);
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(4, run.Final.ExitCode);
+    }
+
+    [Fact]
     public async Task Row21_HundredMegabytesOfStdin_CappedAndToldWhy()
     {
         var stdin = HundredMegabytes();

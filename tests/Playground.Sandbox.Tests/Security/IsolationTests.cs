@@ -42,6 +42,7 @@ public sealed class IsolationTests(SandboxFixture fixture)
         """;
 
     [Fact]
+    // The engine's init, the launcher waiting to report the program's end, and the program.
     public async Task ConcurrentRuns_SeeOnlyTheirOwnFilesAndProcesses()
     {
         var runs = fixture.Create().Runs;
@@ -50,8 +51,8 @@ public sealed class IsolationTests(SandboxFixture fixture)
             RunRecording.RunAsync(runs, new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = Prober }, Args = ["a"] }),
             RunRecording.RunAsync(runs, new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = Prober }, Args = ["b"] }));
 
-        Assert.Equal("marker-a\n/sbin/docker-init,prog\n", results[0].Stdout);
-        Assert.Equal("marker-b\n/sbin/docker-init,prog\n", results[1].Stdout);
+        Assert.Equal("marker-a\n/launcher,/sbin/docker-init,prog\n", results[0].Stdout);
+        Assert.Equal("marker-b\n/launcher,/sbin/docker-init,prog\n", results[1].Stdout);
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
     }
 

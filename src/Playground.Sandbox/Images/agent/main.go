@@ -40,9 +40,16 @@ type request struct {
 type response struct {
 	Status string `json:"status"` // ok | build-error | timeout | internal
 	Output string `json:"output"`
+	// Via names the path a program build took: "compiler" (fast.go) or "go".
+	Via string `json:"via,omitempty"`
 }
 
 const maxOutput = 64 << 10
+
+// linkerFlags drop the symbol table and DWARF: nothing in a sandbox reads them (panics and
+// runtime.Callers use the pclntab, which stays), and linking without them takes about a
+// third less time and makes a third smaller binary to hand to the runner.
+var linkerFlags = []string{"-s", "-w"}
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
@@ -63,6 +70,10 @@ func main() {
 // pooled builder: a build is then one request written to an already open stream, with
 // no container start and no exec. It ends at EOF.
 func serve() {
+	// Start mapping the standard library's export files now, so that the first
+	// build this pooled builder answers can take the fast path.
+	serving = true
+	exports.lookup(nil)
 	dec := json.NewDecoder(os.Stdin)
 	for {
 		var req request
@@ -141,7 +152,12 @@ func build(req request) (response, []byte) {
 		}
 	}
 	out := filepath.Join(work, "prog")
-	resp, _ := runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", "."}, req.Tags)
+	resp, err := fastBuild(ctx, src, out, req.Files, req.Tags)
+	resp.Via = "compiler"
+	if errors.Is(err, errNotFast) {
+		resp, _ = runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", "-ldflags=" + strings.Join(linkerFlags, " "), "."}, req.Tags)
+		resp.Via = "go"
+	}
 	if resp.Status != "ok" {
 		return resp, nil
 	}
@@ -171,6 +187,12 @@ func runGo(ctx context.Context, work, dir string, args []string, tags []string) 
 	if err := cmd.Start(); err != nil {
 		return response{Status: "internal", Output: "starting go: " + err.Error()}, nil
 	}
+	return wait(ctx, cmd, &buf, work), nil
+}
+
+// wait waits for a started command, killing its process group at the deadline, and maps
+// the result: ok, build-error (the tool's own failure, with its output), timeout or internal.
+func wait(ctx context.Context, cmd *exec.Cmd, buf *bytes.Buffer, work string) response {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -179,16 +201,16 @@ func runGo(ctx context.Context, work, dir string, args []string, tags []string) 
 	case <-ctx.Done():
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
-		return response{Status: "timeout", Output: clean(buf.String(), work)}, nil
+		return response{Status: "timeout", Output: clean(buf.String(), work)}
 	}
 	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return response{Status: "build-error", Output: clean(buf.String(), work)}, nil
+			return response{Status: "build-error", Output: clean(buf.String(), work)}
 		}
-		return response{Status: "internal", Output: err.Error()}, nil
+		return response{Status: "internal", Output: err.Error()}
 	}
-	return response{Status: "ok", Output: clean(buf.String(), work)}, nil
+	return response{Status: "ok", Output: clean(buf.String(), work)}
 }
 
 // banner matches the "# package" lines go build prints above a package's errors.

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.DependencyInjection;
+using Playground.Sandbox.Building;
+using Playground.Sandbox.Images;
+using Playground.Sandbox.Tests.Infrastructure;
+using Playground.Testing;
+
+namespace Playground.Sandbox.Tests.Building;
+
+/// <summary>
+/// The agent's fast path (compiler and linker called directly, Images/agent/fast.go) must
+/// build what `go build` builds: same output, same build information, same messages. Each
+/// case runs once on the fast path and once with a file that sends it to the go command.
+/// </summary>
+[Collection(DockerTests.Name)]
+public sealed class FastBuildTests(SandboxFixture fixture)
+{
+    // A file the go command skips; the fast path leaves programs with ignored files to it.
+    private const string IgnoredFile = "//go:build ignore\n\npackage main\n";
+
+    [Fact]
+    public async Task FastPathAndGoCommand_SameProgramOutputBuildInfoAndErrors()
+    {
+        var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:BinaryCacheBytes"] = "0" });
+        await sandbox.Services.PrepareSandboxAsync(CancellationToken.None);
+        var pool = sandbox.Services.GetRequiredService<BuilderPool>();
+        var builder = sandbox.Services.GetRequiredService<GoBuilder>();
+        var images = await sandbox.Services.GetRequiredService<SandboxReadiness>().EnsureAsync(CancellationToken.None);
+        await pool.StartAsync(CancellationToken.None);
+        try
+        {
+            // A pooled builder maps the standard library's export files when it starts and
+            // uses the go command until then: build until the fast path answers.
+            var hello = new Dictionary<string, string> { ["prog.go"] = "package main\n\nfunc main() {}\n" };
+            BuildResult? warm = null;
+            for (var i = 0; i < 60 && warm?.Via != "compiler"; i++)
+            {
+                warm = await builder.BuildAsync(images, "fast-test", hello, CancellationToken.None);
+                Assert.Equal(BuildStatus.Ok, warm.Status);
+            }
+
+            Assert.Equal("compiler", warm!.Via);
+
+            const string BuildInfo = """
+                package main
+
+                import (
+                	"fmt"
+                	"runtime/debug"
+                )
+
+                func main() {
+                	info, ok := debug.ReadBuildInfo()
+                	fmt.Println(ok, info.Path, info.Main.Path)
+                	for _, s := range info.Settings {
+                		fmt.Println(s.Key, s.Value)
+                	}
+                	panic("where")
+                }
+                """;
+            var (fast, slow) = await BothAsync(sandbox, builder, images, new() { ["prog.go"] = BuildInfo });
+            Assert.Equal(BuildStatus.Ok, fast.Build.Status);
+            Assert.Equal(BuildStatus.Ok, slow.Build.Status);
+            Assert.Equal(slow.Run.Stdout, fast.Run.Stdout);
+            Assert.StartsWith("true play play\n-compiler gc\n-trimpath true\nCGO_ENABLED 0\n", fast.Run.Stdout, StringComparison.Ordinal);
+            // Positions in a panic read the same: module path, file, line.
+            Assert.Equal(slow.Run.Stderr, fast.Run.Stderr);
+            Assert.Contains("play/prog.go:14", fast.Run.Stderr, StringComparison.Ordinal);
+
+            var (fastError, slowError) = await BothAsync(sandbox, builder, images, new()
+            {
+                ["prog.go"] = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(undefinedName)\n\tvar unused int\n}\n",
+            });
+            Assert.Equal(BuildStatus.BuildError, fastError.Build.Status);
+            Assert.Equal(slowError.Build.Output, fastError.Build.Output);
+            Assert.Equal("./prog.go:6:14: undefined: undefinedName\n./prog.go:7:6: unused declared but not used\n", fastError.Build.Output);
+
+            // A go.mod with nothing but a module path and a language version stays on the fast
+            // path and names the module; a language version below a feature refuses it.
+            var (fastModule, slowModule) = await BothAsync(sandbox, builder, images, new()
+            {
+                ["go.mod"] = "module example.com/hello\n\ngo 1.17\n",
+                ["prog.go"] = "package main\n\nfunc main() {\n\tvar x any = 1\n\t_ = x\n\tpanic(0)\n}\n",
+            });
+            Assert.Equal(BuildStatus.BuildError, fastModule.Build.Status);
+            Assert.Equal(slowModule.Build.Output, fastModule.Build.Output);
+            Assert.Contains("requires go1.18", fastModule.Build.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await pool.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    private sealed record Outcome(BuildResult Build, RunRecording Run);
+
+    /// <summary>Builds (and runs when it builds) the files once per path.</summary>
+    private static async Task<(Outcome Fast, Outcome Slow)> BothAsync(
+        SandboxInstance sandbox, GoBuilder builder, SandboxImageSet images, Dictionary<string, string> files)
+    {
+        var fast = await builder.BuildAsync(images, "fast-test", files, CancellationToken.None);
+        Assert.Equal("compiler", fast.Via);
+        var withIgnored = new Dictionary<string, string>(files) { ["ignored.go"] = IgnoredFile };
+        var slow = await builder.BuildAsync(images, "fast-test", withIgnored, CancellationToken.None);
+        Assert.Equal("go", slow.Via);
+
+        return (new Outcome(fast, await RunIfBuiltAsync(sandbox, fast, files)), new Outcome(slow, await RunIfBuiltAsync(sandbox, slow, withIgnored)));
+    }
+
+    private static async Task<RunRecording> RunIfBuiltAsync(SandboxInstance sandbox, BuildResult build, Dictionary<string, string> files) =>
+        build.Status == BuildStatus.Ok
+            ? await RunRecording.RunAsync(sandbox.Runs, new Sandbox.Runs.RunRequest { Files = files })
+            : new RunRecording([]);
+}
