@@ -21,6 +21,12 @@ public sealed class SandboxOptions
 
     public TimeSpan RunWallTime { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Wall-clock limit for a playback run. Sleeps cost no wall time there, so a program that
+    /// needs more is busy-looping; 5 s as the official playground.
+    /// </summary>
+    public TimeSpan PlaybackWallTime { get; set; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan BuildTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     public long MemoryBytes { get; set; } = 256L << 20;
@@ -97,6 +103,7 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         }
 
         Positive(nameof(o.RunWallTime), o.RunWallTime.TotalMilliseconds);
+        Positive(nameof(o.PlaybackWallTime), o.PlaybackWallTime.TotalMilliseconds);
         Positive(nameof(o.BuildTimeout), o.BuildTimeout.TotalMilliseconds);
         Positive(nameof(o.MemoryBytes), o.MemoryBytes);
         Positive(nameof(o.Cpus), o.Cpus);

@@ -31,8 +31,9 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     // container to start and the response to arrive, and is the one that always holds.
     private static readonly TimeSpan HostGrace = TimeSpan.FromSeconds(10);
 
-    public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
-        ExecuteAsync(images, runId, new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false), options.Value.BuildTimeout, cancellationToken);
+    /// <summary>Builds a program; <paramref name="tags"/> are its build tags (faketime for playback).</summary>
+    public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
+        ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false), options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)

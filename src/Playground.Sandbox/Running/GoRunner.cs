@@ -34,6 +34,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
         string runId,
         byte[] binary,
         IReadOnlyList<string> args,
+        RunMode mode,
         RunInput input,
         ChannelWriter<RunEvent> events,
         RunCleanup cleanup,
@@ -61,13 +62,14 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
             await container.Stream.WriteAsync(handOff, 0, handOff.Length, cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
 
-            var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes, Convert.ToHexStringLower(nonce));
+            var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes, Convert.ToHexStringLower(nonce), playback: mode == RunMode.Playback);
             var output = pump.RunAsync(deliver.Token, cancellationToken);
             var toProgram = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var stdinReader = ReadClientStdinAsync(input.Stdin, toProgram.Writer, o.StdinLimitBytes, () => events.TryWrite(StdinLimitNotice(o)), stop.Token);
             var stdinWriter = WriteProgramStdinAsync(container.Stream, toProgram.Reader, stop.Token);
             var exited = container.WaitAsync(cancellationToken);
-            var timedOut = Task.Delay(o.RunWallTime, time, stop.Token);
+            var wallTime = mode == RunMode.Playback ? o.PlaybackWallTime : o.RunWallTime;
+            var timedOut = Task.Delay(wallTime, time, stop.Token);
             var killed = Task.Delay(Timeout.Infinite, input.Kill);
 
             try
@@ -125,7 +127,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 return outcome switch
                 {
                     RunOutcome.Exited => new RunResult(outcome, (int)code, elapsed, null),
-                    RunOutcome.Timeout => new RunResult(outcome, null, elapsed, $"Program exceeded the {o.RunWallTime.TotalSeconds:0.#} s time limit and was killed.\n"),
+                    RunOutcome.Timeout => new RunResult(outcome, null, elapsed, $"Program exceeded the {wallTime.TotalSeconds:0.#} s time limit and was killed.\n"),
                     RunOutcome.OutputLimit => new RunResult(outcome, null, elapsed, $"Program produced more than {FormatBytes(o.OutputLimitBytes)} of output and was killed.\n"),
                     RunOutcome.Oom => new RunResult(outcome, null, elapsed, $"Program ran out of memory (limit {FormatBytes(o.MemoryBytes)}) and was killed.\n"),
                     _ => new RunResult(outcome, null, elapsed, "Program was killed.\n"),

@@ -18,8 +18,12 @@ namespace Playground.Sandbox.Running;
 /// Bytes that could be the start of a trailer are held back until the next read tells; only
 /// a NUL byte starts one, so ordinary output is never delayed.
 /// </para>
+/// <para>
+/// With <c>playback</c>, the program was built with faketime: its framed output is decoded
+/// (<see cref="PlaybackDecoder"/>) into events with their delays.
+/// </para>
 /// </summary>
-internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce)
+internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce, bool playback = false)
 {
     /// <summary>"\0goplay-exit:" + nonce + ":"; three status digits and a newline follow.</summary>
     private readonly byte[] _marker = Encoding.ASCII.GetBytes("\0goplay-exit:" + nonce + ":");
@@ -28,6 +32,9 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     private readonly byte[] _stderrHead = new byte[32];
     private int _stderrHeadLength;
     private long _total;
+
+    /// <summary>Playback: the fake time of the last event with a delay, shared by both streams as upstream.</summary>
+    private long _playbackNow = PlaybackDecoder.EpochNs;
 
     private int TrailerLength => _marker.Length + 4;
 
@@ -44,12 +51,40 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     public async Task RunAsync(CancellationToken deliver, CancellationToken cancellationToken)
     {
         var buffer = new byte[32 * 1024];
-        var output = new StreamState(isStdout: true, buffer.Length + TrailerLength);
-        var errors = new StreamState(isStdout: false, buffer.Length + TrailerLength);
+        var output = new StreamState(isStdout: true, buffer.Length + TrailerLength, playback);
+        var errors = new StreamState(isStdout: false, buffer.Length + TrailerLength, playback);
         var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length + TrailerLength) + 4];
         var delivering = true;
 
         async Task Emit(StreamState state, ReadOnlyMemory<byte> bytes, bool flush)
+        {
+            if (state.Playback is { } decoder)
+            {
+                state.Segments.Clear();
+                decoder.Feed(bytes.Span, state.Segments);
+                if (flush)
+                {
+                    decoder.Finish(state.Segments);
+                }
+
+                for (var i = 0; i < state.Segments.Count; i++)
+                {
+                    var (timeNs, segment) = state.Segments[i];
+                    await EmitText(state, segment, flush && i == state.Segments.Count - 1, timeNs).ConfigureAwait(false);
+                }
+
+                if (flush && state.Segments.Count == 0)
+                {
+                    await EmitText(state, ReadOnlyMemory<byte>.Empty, flush: true, _playbackNow).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            await EmitText(state, bytes, flush, null).ConfigureAwait(false);
+        }
+
+        async Task EmitText(StreamState state, ReadOnlyMemory<byte> bytes, bool flush, long? timeNs)
         {
             if (!state.IsStdout && _stderrHeadLength < _stderrHead.Length)
             {
@@ -73,9 +108,18 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             }
 
             var text = new string(chars, 0, n);
+            var e = state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text);
+            if (timeNs is { } t)
+            {
+                // As upstream: the delay since the last event that moved the clock, never negative.
+                var delay = Math.Max(0, t - _playbackNow);
+                _playbackNow += delay;
+                e = e with { DelayNs = delay, PlaybackTimeNs = t };
+            }
+
             try
             {
-                await events.WriteAsync(state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text), deliver).ConfigureAwait(false);
+                await events.WriteAsync(e, deliver).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -171,9 +215,13 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
         return (data.Length, null);
     }
 
-    private sealed class StreamState(bool isStdout, int capacity)
+    private sealed class StreamState(bool isStdout, int capacity, bool playback)
     {
         public bool IsStdout { get; } = isStdout;
+
+        public PlaybackDecoder? Playback { get; } = playback ? new PlaybackDecoder() : null;
+
+        public List<(long TimeNs, byte[] Bytes)> Segments { get; } = [];
 
         public Decoder Decoder { get; } = Encoding.UTF8.GetDecoder();
 

@@ -12,11 +12,6 @@ internal static class RequestOptions
     /// <summary>Null when the options are acceptable, else the reason for rejecting the run.</summary>
     public static string? Check(RunRequest request, string toolchainVersion)
     {
-        if (request.Mode != RunMode.Live)
-        {
-            return "Playback mode is not available on this server yet; use \"mode\": \"live\".";
-        }
-
         if (request.WithVet)
         {
             return "Vet is not available on this server yet; send \"withVet\": false.";

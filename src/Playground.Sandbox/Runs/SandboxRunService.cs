@@ -32,6 +32,8 @@ internal sealed partial class SandboxRunService(
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
     private int _stopHookRegistered;
+    /// <summary>Playback builds use the runtime's fake clock and framed output.</summary>
+    private static readonly string[] PlaybackTags = ["faketime"];
     internal const string ShutdownMessage = "The server is shutting down: the program was stopped. Run it again in a moment.\n";
 
     private readonly CancellationTokenSource _stopping = new();
@@ -255,7 +257,7 @@ internal sealed partial class SandboxRunService(
         {
             build = cached
                 ? new BuildResult(BuildStatus.Ok, string.Empty, cachedBinary, TimeSpan.Zero)
-                : await builder.BuildAsync(images, runId, files, buildKill.Token).ConfigureAwait(false);
+                : await builder.BuildAsync(images, runId, files, request.Mode == RunMode.Playback ? PlaybackTags : [], buildKill.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -280,7 +282,7 @@ internal sealed partial class SandboxRunService(
         }
 
         await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
         metrics.Ran(result.Elapsed, result.Outcome);
         if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)

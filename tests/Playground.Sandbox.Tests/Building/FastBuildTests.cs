@@ -34,7 +34,7 @@ public sealed class FastBuildTests(SandboxFixture fixture)
             BuildResult? warm = null;
             for (var i = 0; i < 60 && warm?.Via != "compiler"; i++)
             {
-                warm = await builder.BuildAsync(images, "fast-test", hello, CancellationToken.None);
+                warm = await builder.BuildAsync(images, "fast-test", hello, [], CancellationToken.None);
                 Assert.Equal(BuildStatus.Ok, warm.Status);
             }
 
@@ -99,10 +99,10 @@ public sealed class FastBuildTests(SandboxFixture fixture)
     private static async Task<(Outcome Fast, Outcome Slow)> BothAsync(
         SandboxInstance sandbox, GoBuilder builder, SandboxImageSet images, Dictionary<string, string> files)
     {
-        var fast = await builder.BuildAsync(images, "fast-test", files, CancellationToken.None);
+        var fast = await builder.BuildAsync(images, "fast-test", files, [], CancellationToken.None);
         Assert.Equal("compiler", fast.Via);
         var withIgnored = new Dictionary<string, string>(files) { ["ignored.go"] = IgnoredFile };
-        var slow = await builder.BuildAsync(images, "fast-test", withIgnored, CancellationToken.None);
+        var slow = await builder.BuildAsync(images, "fast-test", withIgnored, [], CancellationToken.None);
         Assert.Equal("go", slow.Via);
 
         return (new Outcome(fast, await RunIfBuiltAsync(sandbox, fast, files)), new Outcome(slow, await RunIfBuiltAsync(sandbox, slow, withIgnored)));

@@ -364,13 +364,61 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
     }
 
     [Fact]
-    public async Task Run_PlaybackNotYetAvailable_RejectedWithReason()
+    public async Task Run_Playback_FakeClockSleepsCostNothingDelaysInNanoseconds()
     {
-        var run = await RunRecording.RunAsync(_runs, new RunRequest { Files = new Dictionary<string, string> { ["prog.go"] = "package main\nfunc main() {}\n" }, Mode = RunMode.Playback });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var run = await RunRecording.RunAsync(_runs, new RunRequest
+        {
+            Files = new Dictionary<string, string>
+            {
+                ["prog.go"] = """
+                    package main
 
-        var final = Assert.Single(run.Events);
-        Assert.Equal(RunOutcome.Rejected, final.Outcome);
-        Assert.Contains("Playback mode is not available", final.Data, StringComparison.Ordinal);
+                    import (
+                    	"fmt"
+                    	"os"
+                    	"time"
+                    )
+
+                    func main() {
+                    	fmt.Println(time.Now())
+                    	time.Sleep(time.Hour)
+                    	fmt.Println("an hour later")
+                    	fmt.Fprintln(os.Stderr, "to stderr")
+                    	os.Exit(3)
+                    }
+                    """,
+            },
+            Mode = RunMode.Playback,
+        });
+
+        var output = run.Events.Where(e => e.Kind is RunEventKind.Stdout or RunEventKind.Stderr).ToList();
+        Assert.Equal(
+            [
+                (RunEventKind.Stdout, "2009-11-10 23:00:00 +0000 UTC m=+0.000000001\n", 0L),
+                (RunEventKind.Stdout, "an hour later\n", 3_600_000_000_000L),
+                // The fake clock moves a nanosecond per write, so writes keep their order.
+                (RunEventKind.Stderr, "to stderr\n", 1L),
+            ],
+            output.Select(e => (e.Kind, e.Data, e.DelayNs ?? -1)).ToList());
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(3, run.Final.ExitCode);
+        // An hour of fake time in far less than the playback limit of wall time.
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Run_PlaybackBusyLoop_TimeoutAtPlaybackLimit()
+    {
+        var run = await RunRecording.RunAsync(_runs, new RunRequest
+        {
+            Files = new Dictionary<string, string> { ["prog.go"] = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"start\")\n\tfor {\n\t}\n}\n" },
+            Mode = RunMode.Playback,
+        });
+
+        Assert.Equal("start\n", run.Stdout);
+        Assert.Equal(RunOutcome.Timeout, run.Final.Outcome);
+        Assert.Contains("5 s time limit", run.Final.Data, StringComparison.Ordinal);
     }
 
     [Fact]
