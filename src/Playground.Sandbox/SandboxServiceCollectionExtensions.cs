@@ -35,6 +35,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<GoBuilder>();
         services.TryAddSingleton<GoRunner>();
         services.TryAddSingleton<SandboxReadiness>();
+        services.TryAddSingleton<IToolchainInfo, ToolchainInfo>();
         services.TryAddSingleton<ActiveRuns>();
         services.AddMetrics();
         services.TryAddSingleton<SandboxMetrics>();

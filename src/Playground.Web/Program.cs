@@ -1,4 +1,5 @@
 using Playground.Sandbox;
+using Playground.Web.Api;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
 
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
+builder.AddGoDevApi();
 
 var app = builder.Build();
 
@@ -20,6 +22,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
 app.MapRealtime();
+app.MapGoDevApi();
 app.Run();
 
 /// <summary>Entry point, visible to the test host.</summary>

@@ -50,7 +50,12 @@ internal sealed class BinaryCache(IOptions<SandboxOptions> options)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    public bool TryGet(string key, out byte[] binary)
+    public bool TryGet(string key, out byte[] binary) => TryGet(key, out binary, out _);
+
+    /// <param name="key">From <see cref="Key"/>.</param>
+    /// <param name="binary">The cached binary.</param>
+    /// <param name="isTest">Whether it is a test binary (a program without main, built with go test -c).</param>
+    public bool TryGet(string key, out byte[] binary, out bool isTest)
     {
         lock (_gate)
         {
@@ -59,15 +64,17 @@ internal sealed class BinaryCache(IOptions<SandboxOptions> options)
                 _recency.Remove(node);
                 _recency.AddFirst(node);
                 binary = node.Value.Binary;
+                isTest = node.Value.IsTest;
                 return true;
             }
         }
 
         binary = [];
+        isTest = false;
         return false;
     }
 
-    public void Add(string key, byte[] binary)
+    public void Add(string key, byte[] binary, bool isTest = false)
     {
         var capacity = options.Value.BinaryCacheBytes;
         if (binary.Length > capacity)
@@ -82,7 +89,7 @@ internal sealed class BinaryCache(IOptions<SandboxOptions> options)
                 return;
             }
 
-            _entries[key] = _recency.AddFirst(new Entry(key, binary));
+            _entries[key] = _recency.AddFirst(new Entry(key, binary, isTest));
             _bytes += binary.Length;
             while (_bytes > capacity && _recency.Last is { } oldest)
             {
@@ -93,5 +100,5 @@ internal sealed class BinaryCache(IOptions<SandboxOptions> options)
         }
     }
 
-    private sealed record Entry(string Key, byte[] Binary);
+    private sealed record Entry(string Key, byte[] Binary, bool IsTest);
 }

@@ -18,7 +18,14 @@ internal enum BuildStatus
 }
 
 /// <summary>A build's result; <c>Via</c> is the agent's build path, "compiler" (the fast path) or "go".</summary>
-internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Binary, TimeSpan Elapsed, string? Via = null);
+internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Binary, TimeSpan Elapsed, string? Via = null)
+{
+    /// <summary>A test binary (the program had tests and no main): run it with <c>-test.v</c>.</summary>
+    public bool IsTest { get; init; }
+
+    /// <summary>What go vet found, when vet was asked for; empty when nothing.</summary>
+    public string VetOutput { get; init; } = "";
+}
 
 /// <summary>
 /// Builds user code in a builder container: files go in over stdin as one JSON request, the
@@ -31,9 +38,9 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     // container to start and the response to arrive, and is the one that always holds.
     private static readonly TimeSpan HostGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>Builds a program; <paramref name="tags"/> are its build tags (faketime for playback).</summary>
-    public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> tags, CancellationToken cancellationToken) =>
-        ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false), options.Value.BuildTimeout, cancellationToken);
+    /// <summary>Builds a program; <paramref name="tags"/> are its build tags (faketime for playback); <paramref name="vet"/> also runs go vet.</summary>
+    public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> tags, CancellationToken cancellationToken, bool vet = false) =>
+        ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = vet }, options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
@@ -132,7 +139,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
         switch (head.Status)
         {
             case "build-error":
-                return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed, head.Via);
+                return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed, head.Via) { VetOutput = head.Vet ?? "" };
             case "timeout":
                 return new BuildResult(BuildStatus.Timeout, head.Output, null, elapsed);
             case "ok":
@@ -158,7 +165,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             throw new SandboxSetupException("The build agent's binary is truncated.");
         }
 
-        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via);
+        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via) { IsTest = head.Test, VetOutput = head.Vet ?? "" };
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Standard library ready in cache volume {Volume} after {ElapsedMs} ms")]
@@ -170,12 +177,18 @@ internal sealed record AgentRequest(
     [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
     [property: JsonPropertyName("timeoutMs")] int TimeoutMs,
     [property: JsonPropertyName("maxBinaryBytes")] long MaxBinaryBytes,
-    [property: JsonPropertyName("warm")] bool Warm);
+    [property: JsonPropertyName("warm")] bool Warm)
+{
+    [JsonPropertyName("vet")]
+    public bool Vet { get; init; }
+}
 
 internal sealed record AgentResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("output")] string Output,
-    [property: JsonPropertyName("via")] string? Via = null);
+    [property: JsonPropertyName("via")] string? Via = null,
+    [property: JsonPropertyName("test")] bool Test = false,
+    [property: JsonPropertyName("vet")] string? Vet = null);
 
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentResponse))]

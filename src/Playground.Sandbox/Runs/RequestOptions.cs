@@ -12,11 +12,6 @@ internal static class RequestOptions
     /// <summary>Null when the options are acceptable, else the reason for rejecting the run.</summary>
     public static string? Check(RunRequest request, string toolchainVersion)
     {
-        if (request.WithVet)
-        {
-            return "Vet is not available on this server yet; send \"withVet\": false.";
-        }
-
         if (request.BuildFlags is { Count: > 0 })
         {
             return "Build flags are not accepted by this server yet.";

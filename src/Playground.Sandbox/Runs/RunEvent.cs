@@ -28,6 +28,9 @@ public sealed record RunEvent
     /// </summary>
     internal long? PlaybackTimeNs { get; init; }
 
+    /// <summary>On the final event: the program had no main and its tests ran (go.dev's <c>IsTest</c>).</summary>
+    internal bool IsTest { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunOutcome? Outcome { get; init; }
 

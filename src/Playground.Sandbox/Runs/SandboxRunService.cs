@@ -245,7 +245,10 @@ internal sealed partial class SandboxRunService(
     {
         var o = options.Value;
         var cacheKey = BinaryCache.Key(files, images.BuilderImage, [], request.Mode.ToString());
-        var cached = cache.TryGet(cacheKey, out var cachedBinary);
+        byte[] cachedBinary = [];
+        // A vetted run always reaches the builder: the cache keeps binaries, not vet findings.
+        var isTest = false;
+        var cached = !request.WithVet && cache.TryGet(cacheKey, out cachedBinary, out isTest);
         metrics.CacheLookup(cached);
         if (!cached)
         {
@@ -257,7 +260,7 @@ internal sealed partial class SandboxRunService(
         {
             build = cached
                 ? new BuildResult(BuildStatus.Ok, string.Empty, cachedBinary, TimeSpan.Zero)
-                : await builder.BuildAsync(images, runId, files, request.Mode == RunMode.Playback ? PlaybackTags : [], buildKill.Token).ConfigureAwait(false);
+                : await builder.BuildAsync(images, runId, files, request.Mode == RunMode.Playback ? PlaybackTags : [], buildKill.Token, vet: request.WithVet).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -277,12 +280,20 @@ internal sealed partial class SandboxRunService(
 
         if (!cached)
         {
-            cache.Add(cacheKey, build.Binary!);
+            isTest = build.IsTest;
+            cache.Add(cacheKey, build.Binary!, isTest);
             metrics.Built(build.Elapsed, build.Via);
         }
 
         await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);
-        var result = await runner.RunAsync(images, runId, build.Binary!, request.Args ?? [], request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+        if (build.VetOutput.Length > 0)
+        {
+            await events.WriteAsync(new RunEvent { Kind = RunEventKind.Vet, Data = build.VetOutput }, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A program with tests and no main runs its tests, verbosely, as go.dev does.
+        IReadOnlyList<string> args = isTest ? ["-test.v", .. request.Args ?? []] : request.Args ?? [];
+        var result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
         metrics.Ran(result.Elapsed, result.Outcome);
         if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
@@ -305,6 +316,7 @@ internal sealed partial class SandboxRunService(
             RunMs = (long)result.Elapsed.TotalMilliseconds,
             BinaryBytes = build.Binary!.Length,
             Cached = cached,
+            IsTest = isTest,
         };
     }
 

@@ -15,6 +15,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -35,6 +37,8 @@ type request struct {
 	MaxBinaryBytes int64 `json:"maxBinaryBytes"`
 	// Warm builds the standard library into GOCACHE instead of a program.
 	Warm bool `json:"warm"`
+	// Vet runs go vet after a successful build.
+	Vet bool `json:"vet"`
 }
 
 type response struct {
@@ -42,6 +46,10 @@ type response struct {
 	Output string `json:"output"`
 	// Via names the path a program build took: "compiler" (fast.go) or "go".
 	Via string `json:"via,omitempty"`
+	// Test: the binary is a test binary (see test.go), to run with -test.v.
+	Test bool `json:"test,omitempty"`
+	// Vet is what go vet reported, when asked and it found something.
+	Vet string `json:"vet,omitempty"`
 }
 
 const maxOutput = 64 << 10
@@ -152,6 +160,15 @@ func build(req request) (response, []byte) {
 			return response{Status: "internal", Output: err.Error()}, nil
 		}
 	}
+	// As the official playground: the files at the top are the program, and it is a command.
+	// (Subdirectories hold other packages.)
+	for name, body := range req.Files {
+		if strings.HasSuffix(name, ".go") && !strings.Contains(name, "/") {
+			if f, err := parser.ParseFile(token.NewFileSet(), name, body, parser.PackageClauseOnly); err == nil && f.Name.Name != "main" {
+				return response{Status: "build-error", Output: "package name must be main"}, nil
+			}
+		}
+	}
 	if _, ok := req.Files["go.mod"]; !ok {
 		mod := "module play\n\ngo " + goLanguageVersion() + "\n"
 		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
@@ -159,11 +176,33 @@ func build(req request) (response, []byte) {
 		}
 	}
 	out := filepath.Join(work, "prog")
-	resp, err := fastBuild(ctx, src, out, req.Files, req.Tags)
-	resp.Via = "compiler"
-	if errors.Is(err, errNotFast) {
-		resp, _ = runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", "-ldflags=" + strings.Join(linkerFlags, " "), "."}, req.Tags)
+	ldflags := "-ldflags=" + strings.Join(linkerFlags, " ")
+	var resp response
+	test := false
+	if body, ok := req.Files["prog.go"]; ok && isTestProg(body) {
+		test = true
+		if err := os.Rename(filepath.Join(src, "prog.go"), filepath.Join(src, "prog_test.go")); err != nil {
+			return response{Status: "internal", Output: err.Error()}, nil
+		}
+		resp, _ = runGo(ctx, work, src, []string{"test", "-c", "-o", out, "-trimpath", ldflags, "."}, req.Tags)
 		resp.Via = "go"
+		// Positions name the file the user wrote.
+		resp.Output = strings.ReplaceAll(resp.Output, "prog_test.go", "prog.go")
+	} else {
+		var err error
+		resp, err = fastBuild(ctx, src, out, req.Files, req.Tags)
+		resp.Via = "compiler"
+		if errors.Is(err, errNotFast) {
+			resp, _ = runGo(ctx, work, src, []string{"build", "-o", out, "-trimpath", ldflags, "."}, req.Tags)
+			resp.Via = "go"
+		}
+	}
+	resp.Test = test
+	if req.Vet && resp.Status == "ok" {
+		// As upstream: vet's findings are reported beside a program that still runs.
+		if vet, _ := runGo(ctx, work, src, []string{"vet", "."}, req.Tags); vet.Status == "build-error" {
+			resp.Vet = strings.ReplaceAll(vet.Output, "prog_test.go", "prog.go")
+		}
 	}
 	if resp.Status != "ok" {
 		return resp, nil

@@ -1,0 +1,225 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox;
+using Playground.Sandbox.Runs;
+
+namespace Playground.Web.Api;
+
+/// <summary>
+/// The official playground's HTTP API (CONTRACTS.md, "go.dev-compatible HTTP API"), at both the
+/// play.golang.org and the go.dev layouts, so existing tools can point at a GoPlay server.
+/// </summary>
+internal static class GoDevApi
+{
+    /// <summary>Routes that answer CORS requests from any origin, as upstream.</summary>
+    private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/_ah/health"];
+
+    public static WebApplicationBuilder AddGoDevApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CompileEndpoint>();
+        return builder;
+    }
+
+    public static WebApplication MapGoDevApi(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (ApiRoutes.Contains(context.Request.Path.Value, StringComparer.Ordinal))
+            {
+                context.Response.Headers.AccessControlAllowOrigin = "*";
+            }
+
+            await next(context);
+        });
+
+        // A pre-flight CORS request: an empty 200.
+        app.MapMethods("{*path}", ["OPTIONS"], () => Results.Ok())
+            .AddEndpointFilter(async (context, next) =>
+                ApiRoutes.Contains(context.HttpContext.Request.Path.Value, StringComparer.Ordinal) ? await next(context) : Results.NotFound());
+
+        app.MapPost("/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: false));
+        app.MapPost("/_/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
+        app.MapGet("/version", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
+        {
+            var version = await toolchain.GetVersionAsync(cancellationToken);
+            var release = ReleaseOf(version);
+            return Results.Text(GoJson.Serialize(new { Version = version, Release = release, Name = "Go " + release[2..] }), "application/json");
+        });
+        app.MapGet("/_ah/health", (CompileEndpoint endpoint, CancellationToken cancellationToken) => endpoint.HealthAsync(cancellationToken));
+        return app;
+    }
+
+    /// <summary>"go1.19" for "go1.19.8".</summary>
+    internal static string ReleaseOf(string version)
+    {
+        var parts = version.Split('.');
+        return parts.Length >= 2 ? parts[0] + "." + parts[1] : version;
+    }
+}
+
+/// <summary><c>POST /compile</c>: runs the program in playback mode and answers in the upstream shape, from a result cache when it can.</summary>
+internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain, IOptions<SandboxOptions> options, IMeterFactory meters, ILogger<CompileEndpoint> logger) : IDisposable
+{
+    private const string TimeoutMessage = "timeout running program";
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64L << 20 });
+    private readonly Counter<long> _cacheLookups = meters.Create("Playground.Web").CreateCounter<long>(
+        "playground.api.compile.cache", description: "/compile results served from the result cache (hit) or run (miss)");
+
+    public void Dispose() => _cache.Dispose();
+
+    public async Task HandleAsync(HttpContext http, bool legacyShape)
+    {
+        var cancellationToken = http.RequestAborted;
+        CompileRequest? request;
+        try
+        {
+            // Room for the largest source as form-encoded text.
+            request = await CompileRequestReader.ReadAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteTextAsync(http, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large\n");
+            return;
+        }
+
+        if (request is null)
+        {
+            await WriteTextAsync(http, StatusCodes.Status400BadRequest, "Bad Request\n");
+            return;
+        }
+
+        var version = await toolchain.GetVersionAsync(cancellationToken);
+        var key = CacheKey(request, version);
+        var hit = _cache.TryGetValue(key, out CompileResponse? response);
+        _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+        if (!hit)
+        {
+            var client = http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
+            var (result, status, cacheable, retryAfter) = await RunAsync(request, client, cancellationToken);
+            if (result is null)
+            {
+                if (retryAfter is { } seconds)
+                {
+                    http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await WriteTextAsync(http, status, status == StatusCodes.Status503ServiceUnavailable ? "Service Unavailable\n" : "Internal Server Error\n");
+                return;
+            }
+
+            response = result;
+            if (cacheable)
+            {
+                _cache.Set(key, response, new MemoryCacheEntryOptions { Size = SizeOf(response) });
+            }
+        }
+
+        http.Response.Headers["X-GoPlay-Cache"] = hit ? "hit" : "miss";
+        var json = legacyShape && !request.Version2
+            ? GoJson.Serialize(new LegacyCompileResponse(response!.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])))
+            : GoJson.Serialize(response);
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(json, cancellationToken);
+    }
+
+    /// <summary>A real sandboxed build and run; "ok" only when it printed what it should.</summary>
+    public async Task<IResult> HealthAsync(CancellationToken cancellationToken)
+    {
+        var events = new List<RunEvent>();
+        var request = new RunRequest { Source = "package main\n\nfunc main() { println(\"ok\") }\n", Mode = RunMode.Playback };
+        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health" }, cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        var final = events[^1];
+        var output = string.Concat(events.Where(e => e.Kind == RunEventKind.Stderr).Select(e => e.Data));
+        return final.Outcome == RunOutcome.Exited && final.ExitCode == 0 && output == "ok\n"
+            ? Results.Text("ok")
+            : Results.Text("health check failed: " + (final.Data ?? output), statusCode: StatusCodes.Status500InternalServerError);
+    }
+
+    private async Task<(CompileResponse? Response, int Status, bool Cacheable, int? RetryAfter)> RunAsync(CompileRequest request, string client, CancellationToken cancellationToken)
+    {
+        var events = new List<RunEvent>();
+        var run = new RunRequest { Source = request.Body, Mode = RunMode.Playback, WithVet = request.WithVet };
+        await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client }, cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        var final = events[^1];
+        var vet = request.WithVet ? string.Concat(events.Where(e => e.Kind == RunEventKind.Vet).Select(e => e.Data)) : null;
+        CompileResponse Output(int status) => new()
+        {
+            Events = PlaybackEvents.Merge(events),
+            Status = status,
+            IsTest = final.IsTest,
+            TestsFailed = final.IsTest ? events.Where(e => e.Kind is RunEventKind.Stdout or RunEventKind.Stderr).Sum(e => CountFailures(e.Data)) : 0,
+            VetErrors = string.IsNullOrEmpty(vet) ? null : vet,
+            VetOK = request.WithVet && string.IsNullOrEmpty(vet),
+        };
+
+        switch (final.Outcome)
+        {
+            case RunOutcome.Exited:
+                return (Output(final.ExitCode ?? 0), 200, true, null);
+            case RunOutcome.Timeout:
+                var timedOut = Output(1);
+                return (timedOut with { Events = [.. timedOut.Events ?? [], new CompileEvent(TimeoutMessage, "stderr", 0)] }, 200, false, null);
+            case RunOutcome.OutputLimit:
+                return (new CompileResponse { Errors = "Output too large" }, 200, false, null);
+            case RunOutcome.BuildError:
+                return (new CompileResponse { Errors = final.Data ?? "" }, 200, true, null);
+            case RunOutcome.BuildTimeout:
+                return (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null);
+            case RunOutcome.Rejected when final.RetryAfterSeconds is { } seconds:
+                return (null, StatusCodes.Status503ServiceUnavailable, false, seconds);
+            case RunOutcome.Rejected:
+                // An invalid program (txtar errors, size limits): told the way compile errors are.
+                return (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null);
+            default:
+                // Internal failures and out-of-memory are the server's problem (as upstream: 500).
+                LogFailed(logger, final.Outcome, final.Data);
+                return (null, StatusCodes.Status500InternalServerError, false, null);
+        }
+    }
+
+    private static int CountFailures(string? text)
+    {
+        var count = 0;
+        for (var at = text?.IndexOf("--- FAIL", StringComparison.Ordinal) ?? -1; at >= 0; at = text!.IndexOf("--- FAIL", at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string CacheKey(CompileRequest request, string version) =>
+        version + (request.WithVet ? "-vet-" : "-") + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.Body)));
+
+    private static long SizeOf(CompileResponse response) =>
+        256 + 2L * (response.Errors.Length + (response.VetErrors?.Length ?? 0) + (response.Events?.Sum(e => e.Message.Length + 32) ?? 0));
+
+    private static async Task WriteTextAsync(HttpContext http, int status, string text)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(text, http.RequestAborted);
+    }
+
+    private static void LogFailed(ILogger logger, RunOutcome? outcome, string? reason) =>
+        ApiLog.CompileFailed(logger, outcome?.ToString() ?? "none", reason ?? "");
+}
+
+internal static partial class ApiLog
+{
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "/compile answered 500: {Outcome} {Reason}")]
+    public static partial void CompileFailed(ILogger logger, string outcome, string reason);
+}

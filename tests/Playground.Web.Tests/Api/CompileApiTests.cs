@@ -1,0 +1,262 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Api;
+
+/// <summary>The go.dev-compatible /compile API over real HTTP against the real sandbox (CONTRACTS.md).</summary>
+[Collection(WebAppTests.Name)]
+public sealed class CompileApiTests(WebAppFixture app)
+{
+    private const string Hello = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"Hello, 世界\")\n}\n";
+
+    private async Task<(HttpResponseMessage Response, string Body)> PostAsync(string path, HttpContent content)
+    {
+        var response = await app.Http.PostAsync(new Uri(app.BaseAddress, path), content);
+        return (response, await response.Content.ReadAsStringAsync());
+    }
+
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+
+    private Task<(HttpResponseMessage Response, string Body)> CompileAsync(string body, bool vet = false) =>
+        PostAsync("/compile", Form(("version", "2"), ("body", body), ("withVet", vet ? "true" : "false")));
+
+    private static JsonElement Json(string body) => JsonDocument.Parse(body).RootElement;
+
+    [Fact]
+    public async Task Compile_HelloWorld_ExactUpstreamBody()
+    {
+        var (response, body) = await CompileAsync(Hello);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal(
+            "{\"Errors\":\"\",\"Events\":[{\"Message\":\"Hello, 世界\\n\",\"Kind\":\"stdout\",\"Delay\":0}],\"Status\":0,\"IsTest\":false,\"TestsFailed\":0}\n",
+            body);
+    }
+
+    [Fact]
+    public async Task Compile_SameRequestTwice_IdenticalAndSecondFromCache()
+    {
+        var source = Hello.Replace("世界", "cache " + Guid.NewGuid().ToString("N"), StringComparison.Ordinal);
+        var (first, firstBody) = await CompileAsync(source);
+        var (second, secondBody) = await CompileAsync(source);
+
+        Assert.Equal("miss", first.Headers.GetValues("X-GoPlay-Cache").Single());
+        Assert.Equal("hit", second.Headers.GetValues("X-GoPlay-Cache").Single());
+        Assert.Equal(firstBody, secondBody);
+    }
+
+    [Fact]
+    public async Task Compile_JsonAnyContentTypeCaseInsensitiveUnknownFieldsIgnored()
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, object> { ["BODY"] = Hello, ["Version"] = 2, ["withvet"] = false, ["extra"] = "x" });
+        var (response, body) = await PostAsync("/compile", new StringContent(json, Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Hello, 世界\n", Json(body).GetProperty("Events")[0].GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task Compile_Undecodable_400()
+    {
+        var (response, _) = await PostAsync("/compile", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Compile_FakeTimeAndSleepAnHour_DelayInNanosecondsAndFast()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (_, body) = await CompileAsync("""
+            package main
+
+            import (
+            	"fmt"
+            	"time"
+            )
+
+            func main() {
+            	fmt.Println(time.Now())
+            	time.Sleep(time.Hour)
+            	fmt.Println("later")
+            }
+            """);
+
+        var events = Json(body).GetProperty("Events");
+        Assert.Equal("2009-11-10 23:00:00 +0000 UTC m=+0.000000001\n", events[0].GetProperty("Message").GetString());
+        Assert.Equal(0, events[0].GetProperty("Delay").GetInt64());
+        Assert.Equal("later\n", events[1].GetProperty("Message").GetString());
+        Assert.Equal(3_600_000_000_000, events[1].GetProperty("Delay").GetInt64());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Compile_StdoutStderrKindsOrderAndExitStatus()
+    {
+        var (_, body) = await CompileAsync("""
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	fmt.Println("out 1")
+            	fmt.Fprintln(os.Stderr, "err 1")
+            	fmt.Println("out 2")
+            	os.Exit(3)
+            }
+            """);
+
+        var root = Json(body);
+        Assert.Equal(
+            [("out 1\n", "stdout"), ("err 1\n", "stderr"), ("out 2\n", "stdout")],
+            root.GetProperty("Events").EnumerateArray().Select(e => (e.GetProperty("Message").GetString(), e.GetProperty("Kind").GetString())).ToList());
+        Assert.Equal(3, root.GetProperty("Status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Compile_CompileError_ErrorsWithRelativePathNoBannerNullEvents()
+    {
+        var (_, body) = await CompileAsync("package main\n\nfunc main() {\n\tx := 1\n}\n");
+
+        Assert.Equal("{\"Errors\":\"./prog.go:4:2: x declared but not used\\n\",\"Events\":null,\"Status\":0,\"IsTest\":false,\"TestsFailed\":0}\n", body);
+    }
+
+    [Fact]
+    public async Task Compile_PackageNotMain_Refused()
+    {
+        var (_, body) = await CompileAsync("package test\n\nfunc F() {}\n");
+        Assert.Equal("package name must be main", Json(body).GetProperty("Errors").GetString());
+    }
+
+    [Fact]
+    public async Task Compile_RunsTooLong_OutputSoFarThenTimeoutEventStatus1()
+    {
+        var (response, body) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"started\")\n\tfor {\n\t}\n}\n");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var root = Json(body);
+        var events = root.GetProperty("Events").EnumerateArray().Select(e => e.GetProperty("Message").GetString()).ToList();
+        Assert.Equal(["started\n", "timeout running program"], events);
+        Assert.Equal(1, root.GetProperty("Status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Compile_TooMuchOutput_OutputTooLarge()
+    {
+        var (_, body) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfor {\n\t\tfmt.Println(\"spam spam spam spam spam spam spam spam\")\n\t}\n}\n");
+        Assert.Equal("Output too large", Json(body).GetProperty("Errors").GetString());
+    }
+
+    [Fact]
+    public async Task Compile_TestsWithoutMain_RunVerboselyAndCountFailures()
+    {
+        var (_, pass) = await CompileAsync("package main\n\nimport \"testing\"\n\nfunc TestOne(t *testing.T) {}\n");
+        var passing = Json(pass);
+        Assert.True(passing.GetProperty("IsTest").GetBoolean());
+        Assert.Equal(0, passing.GetProperty("TestsFailed").GetInt32());
+        Assert.Contains("--- PASS: TestOne", passing.GetProperty("Events")[0].GetProperty("Message").GetString(), StringComparison.Ordinal);
+
+        var (_, fail) = await CompileAsync("package main\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) { t.Fatal(\"no\") }\n\nfunc TestB(t *testing.T) { t.Error(\"no\") }\n");
+        var failing = Json(fail);
+        Assert.True(failing.GetProperty("IsTest").GetBoolean());
+        Assert.Equal(2, failing.GetProperty("TestsFailed").GetInt32());
+        Assert.Equal(1, failing.GetProperty("Status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Compile_Examples_OutputCheckedPassAndFail()
+    {
+        var (_, pass) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc ExampleHello() {\n\tfmt.Println(\"hello\")\n\t// Output: hello\n}\n");
+        Assert.True(Json(pass).GetProperty("IsTest").GetBoolean());
+        Assert.Equal(0, Json(pass).GetProperty("Status").GetInt32());
+
+        var (_, fail) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc ExampleHello() {\n\tfmt.Println(\"hello\")\n\t// Output: goodbye\n}\n");
+        Assert.Equal(1, Json(fail).GetProperty("TestsFailed").GetInt32());
+        Assert.Equal(1, Json(fail).GetProperty("Status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Compile_WithVet_FindingReportedProgramStillRuns()
+    {
+        var (_, body) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Printf(\"hi %v\")\n}\n", vet: true);
+        var root = Json(body);
+        Assert.Equal("./prog.go:6:2: fmt.Printf format %v reads arg #1, but call has 0 args\n", root.GetProperty("VetErrors").GetString());
+        Assert.False(root.TryGetProperty("VetOK", out _));
+        Assert.Equal("hi %!v(MISSING)", root.GetProperty("Events")[0].GetProperty("Message").GetString());
+
+        var (_, clean) = await CompileAsync(Hello, vet: true);
+        Assert.True(Json(clean).GetProperty("VetOK").GetBoolean());
+        Assert.False(Json(clean).TryGetProperty("VetErrors", out _));
+    }
+
+    [Fact]
+    public async Task Compile_TxtarTwoFilesAndModuleWithSubPackage()
+    {
+        var (_, two) = await CompileAsync("package main\n\nfunc main() { greet() }\n-- greet.go --\npackage main\n\nimport \"fmt\"\n\nfunc greet() { fmt.Println(\"two files\") }\n");
+        Assert.Equal("two files\n", Json(two).GetProperty("Events")[0].GetProperty("Message").GetString());
+
+        var (_, module) = await CompileAsync(
+            "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/demo/util\"\n)\n\nfunc main() { fmt.Println(util.Name()) }\n" +
+            "-- go.mod --\nmodule example.com/demo\n\ngo 1.19\n" +
+            "-- util/util.go --\npackage util\n\nfunc Name() string { return \"sub-package\" }\n");
+        Assert.Equal("sub-package\n", Json(module).GetProperty("Events")[0].GetProperty("Message").GetString());
+    }
+
+    [Theory]
+    [InlineData("package main\nfunc main() {}\n", "Too many files: 21 (at most 20).")]
+    [InlineData("package main\n-- prog.go --\npackage main\n", "Duplicate file name in txtar: prog.go")]
+    [InlineData("package main\nfunc main() {}\n-- ../evil.go --\npackage main\n", "File names may not contain empty, '.' or '..' elements: ../evil.go")]
+    [InlineData("package main\nfunc main() {}\n-- a/b/c/d/e/f/g/h/i/j/k/l.go --\npackage l\n", "File path too deep (at most 10 levels)")]
+    [InlineData("package main\nfunc main() {}\n-- aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.go --\npackage main\n", "File name too long (at most 200 characters)")]
+    public async Task Compile_TxtarErrors_Explained(string source, string expected)
+    {
+        if (expected.StartsWith("Too many", StringComparison.Ordinal))
+        {
+            source += string.Concat(Enumerable.Range(0, 20).Select(i => $"-- f{i}.go --\npackage main\n"));
+        }
+
+        var (_, body) = await CompileAsync(source);
+        Assert.Contains(expected, Json(body).GetProperty("Errors").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LegacyRoute_V1ShapeUnlessVersion2()
+    {
+        var (_, v1) = await PostAsync("/_/compile", Form(("body", Hello)));
+        Assert.Equal("{\"compile_errors\":\"\",\"output\":\"Hello, 世界\\n\"}\n", v1);
+
+        var (_, v2) = await PostAsync("/_/compile", Form(("body", Hello), ("version", "2")));
+        Assert.StartsWith("{\"Errors\":\"\",\"Events\":", v2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VersionHealthAndOptions()
+    {
+        var version = await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/version"));
+        Assert.Matches("^\\{\"Version\":\"go1\\.\\d+(\\.\\d+)?\",\"Release\":\"go1\\.\\d+\",\"Name\":\"Go 1\\.\\d+\"\\}\n$", version);
+
+        Assert.Equal("ok", await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/_ah/health")));
+
+        using var options = new HttpRequestMessage(HttpMethod.Options, new Uri(app.BaseAddress, "/compile"));
+        var preflight = await app.Http.SendAsync(options);
+        Assert.Equal(HttpStatusCode.OK, preflight.StatusCode);
+        Assert.Equal("*", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("", await preflight.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await app.Http.GetAsync(new Uri(app.BaseAddress, "/compile"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Compile_OversizedBody_413()
+    {
+        var (response, _) = await PostAsync("/compile", new StringContent(new string('x', 4 << 20)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+}
