@@ -101,3 +101,12 @@ $("code").onkeydown = (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("run").click(); }
   if (e.key === "Tab") { e.preventDefault(); document.execCommand("insertText", false, "\t"); }
 };
+
+// A shared snippet's page (/p/{id}) opens with the snippet in the editor.
+const shared = location.pathname.match(/^\/p\/([A-Za-z0-9_=-]+)$/);
+if (shared) {
+  fetch(`/p/${shared[1]}.go`)
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`snippet ${shared[1]}: ${r.status}`))))
+    .then((text) => { $("code").value = text; })
+    .catch((e) => append(String(e) + "\n", "stderr"));
+}

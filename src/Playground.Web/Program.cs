@@ -2,12 +2,14 @@ using Playground.Sandbox;
 using Playground.Web.Api;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
+using Playground.Web.Snippets;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
 builder.AddGoDevApi();
+builder.AddSnippets();
 
 var app = builder.Build();
 
@@ -23,6 +25,7 @@ app.UseStaticFiles();
 app.MapHealth();
 app.MapRealtime();
 app.MapGoDevApi();
+app.MapSnippets();
 app.Run();
 
 /// <summary>Entry point, visible to the test host.</summary>

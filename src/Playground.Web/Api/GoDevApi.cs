@@ -16,7 +16,7 @@ namespace Playground.Web.Api;
 internal static class GoDevApi
 {
     /// <summary>Routes that answer CORS requests from any origin, as upstream.</summary>
-    private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/_ah/health"];
+    private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/_ah/health", "/share", "/_/share", "/fmt", "/_/fmt", "/vet"];
 
     public static WebApplicationBuilder AddGoDevApi(this WebApplicationBuilder builder)
     {

@@ -22,12 +22,18 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>A fresh data folder (shared snippets) for this fixture.</summary>
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("goplay-test-data-").FullName;
+
     public async Task InitializeAsync()
     {
         await DockerCheck.RequireEngineAsync();
         // These tests count the engine's containers, so no idle pooled runners or builders may
         // stand around; the pools have tests of their own.
-        _factory = _root.WithWebHostBuilder(b => b.UseSetting("Sandbox:RunnerPoolSize", "0").UseSetting("Sandbox:BuilderPoolSize", "0"));
+        _factory = _root.WithWebHostBuilder(b => b
+            .UseSetting("Sandbox:RunnerPoolSize", "0")
+            .UseSetting("Sandbox:BuilderPoolSize", "0")
+            .UseSetting("Snippets:DataDirectory", DataDirectory));
         _factory.UseKestrel(0);
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

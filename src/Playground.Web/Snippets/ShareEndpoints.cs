@@ -1,0 +1,84 @@
+using Microsoft.Net.Http.Headers;
+using Playground.Web.Api;
+
+namespace Playground.Web.Snippets;
+
+/// <summary><c>/share</c>, <c>/_/share</c> and <c>/p/{id}</c> as the official playground serves them (CONTRACTS.md).</summary>
+internal static class ShareEndpoints
+{
+    public static WebApplicationBuilder AddSnippets(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SnippetsOptions>().Bind(builder.Configuration.GetSection(SnippetsOptions.SectionName));
+        builder.Services.AddSingleton<ISnippetStore, SqliteSnippetStore>();
+        return builder;
+    }
+
+    public static WebApplication MapSnippets(this WebApplication app)
+    {
+        app.MapPost("/share", ShareAsync);
+        app.MapPost("/_/share", ShareAsync);
+        app.MapGet("/_/share", async (string? id, ISnippetStore store, CancellationToken cancellationToken) =>
+            await RawAsync(id ?? "", store, download: false, cancellationToken));
+        app.MapGet("/p/{file}", async (string file, bool? download, ISnippetStore store, IWebHostEnvironment environment, CancellationToken cancellationToken) =>
+        {
+            if (file.EndsWith(".go", StringComparison.Ordinal))
+            {
+                return await RawAsync(file[..^3], store, download == true, cancellationToken);
+            }
+
+            // The editor page; it loads the snippet from /p/{id}.go.
+            if (!SnippetId.IsWellFormed(file) || await store.GetAsync(file, cancellationToken) is null)
+            {
+                return Results.Text("Snippet not found\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            return Results.File(environment.WebRootFileProvider.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+        });
+        return app;
+    }
+
+    private static async Task<IResult> ShareAsync(HttpContext http, ISnippetStore store, Microsoft.Extensions.Options.IOptions<SnippetsOptions> options)
+    {
+        http.Response.Headers.AccessControlAllowOrigin = "*";
+        byte[] body;
+        try
+        {
+            body = await CompileRequestReader.ReadBodyAsync(http.Request, options.Value.MaxBytes, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Results.Text("Snippet is too large\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var id = SnippetId.For(body);
+        await store.PutAsync(id, body, http.RequestAborted);
+        return Results.Text(id, "text/plain; charset=utf-8");
+    }
+
+    private static async Task<IResult> RawAsync(string id, ISnippetStore store, bool download, CancellationToken cancellationToken)
+    {
+        var body = SnippetId.IsWellFormed(id) ? await store.GetAsync(id, cancellationToken) : null;
+        if (body is null)
+        {
+            return Results.Text("Snippet not found\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return new SnippetResult(body, download ? id + ".go" : null);
+    }
+
+    /// <summary>The raw snippet, optionally as a download.</summary>
+    private sealed class SnippetResult(byte[] body, string? downloadName) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.AccessControlAllowOrigin = "*";
+            httpContext.Response.ContentType = "text/plain; charset=utf-8";
+            if (downloadName is not null)
+            {
+                httpContext.Response.Headers[HeaderNames.ContentDisposition] = $"attachment; filename=\"{downloadName}\"";
+            }
+
+            await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+        }
+    }
+}
