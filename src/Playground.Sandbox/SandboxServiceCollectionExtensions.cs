@@ -36,6 +36,8 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<GoRunner>();
         services.TryAddSingleton<SandboxReadiness>();
         services.TryAddSingleton<IToolchainInfo, ToolchainInfo>();
+        services.TryAddSingleton<IFormatService, SandboxFormatService>();
+        services.TryAddSingleton<IVetService, SandboxVetService>();
         services.TryAddSingleton<ActiveRuns>();
         services.AddMetrics();
         services.TryAddSingleton<SandboxMetrics>();

@@ -25,6 +25,7 @@ app.UseStaticFiles();
 app.MapHealth();
 app.MapRealtime();
 app.MapGoDevApi();
+app.MapFormat();
 app.MapSnippets();
 app.Run();
 

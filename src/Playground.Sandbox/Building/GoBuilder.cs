@@ -25,6 +25,9 @@ internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Bi
 
     /// <summary>What go vet found, when vet was asked for; empty when nothing.</summary>
     public string VetOutput { get; init; } = "";
+
+    /// <summary>The formatted files of a <see cref="GoBuilder.FormatAsync"/> request.</summary>
+    public IReadOnlyDictionary<string, string>? Files { get; init; }
 }
 
 /// <summary>
@@ -41,6 +44,18 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     /// <summary>Builds a program; <paramref name="tags"/> are its build tags (faketime for playback); <paramref name="vet"/> also runs go vet.</summary>
     public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> tags, CancellationToken cancellationToken, bool vet = false) =>
         ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = vet }, options.Value.BuildTimeout, cancellationToken);
+
+    /// <summary>
+    /// Formats files in the builder (gofmt, or goimports with <paramref name="imports"/>; go.mod
+    /// files with go mod edit -fmt). A syntax error is a <see cref="BuildStatus.BuildError"/>.
+    /// </summary>
+    public async Task<BuildResult> FormatAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, bool imports, CancellationToken cancellationToken)
+    {
+        var runId = "fmt-" + Guid.NewGuid().ToString("N")[..12];
+        using var tracked = active.Track(runId);
+        var request = new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, 0, Warm: false) { Fmt = new AgentFormat(imports) };
+        return await ExecuteAsync(images, runId, request, options.Value.BuildTimeout, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
@@ -165,7 +180,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             throw new SandboxSetupException("The build agent's binary is truncated.");
         }
 
-        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via) { IsTest = head.Test, VetOutput = head.Vet ?? "" };
+        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via) { IsTest = head.Test, VetOutput = head.Vet ?? "", Files = head.Files };
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Standard library ready in cache volume {Volume} after {ElapsedMs} ms")]
@@ -181,14 +196,20 @@ internal sealed record AgentRequest(
 {
     [JsonPropertyName("vet")]
     public bool Vet { get; init; }
+
+    [JsonPropertyName("fmt")]
+    public AgentFormat? Fmt { get; init; }
 }
+
+internal sealed record AgentFormat([property: JsonPropertyName("imports")] bool Imports);
 
 internal sealed record AgentResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("output")] string Output,
     [property: JsonPropertyName("via")] string? Via = null,
     [property: JsonPropertyName("test")] bool Test = false,
-    [property: JsonPropertyName("vet")] string? Vet = null);
+    [property: JsonPropertyName("vet")] string? Vet = null,
+    [property: JsonPropertyName("files")] IReadOnlyDictionary<string, string>? Files = null);
 
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentResponse))]

@@ -38,7 +38,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
         var go = await GoToolchain.DiscoverAsync(options.Value.GoRoot, cancellationToken).ConfigureAwait(false);
         var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", go.Version)}";
-        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", go.Version, go.GoRoot)}";
+        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", go.Version, go.GoRoot, GoImportsStamp())}";
         var volume = "goplay-gocache-" + go.Version;
         var set = new SandboxImageSet(runner, builder, volume, go.Version);
         Volatile.Write(ref _resolved, Tuple.Create(set, go));
@@ -77,6 +77,12 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
                 foreach (var lib in await SharedLibrariesAsync(go, cancellationToken).ConfigureAwait(false))
                 {
                     await context.AddHostFileAsync(lib, "rootfs" + lib, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (File.Exists(GoImportsPath))
+                {
+                    // For /fmt with imports; Debian's goimports is a static binary.
+                    await context.AddHostFileAsync(GoImportsPath, "rootfs" + GoImportsPath, cancellationToken).ConfigureAwait(false);
                 }
 
                 await context.AddDirectoryEntryAsync("cache", cancellationToken).ConfigureAwait(false);
@@ -205,6 +211,13 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
         return libs;
     }
+
+    /// <summary>Where golang-golang-x-tools installs goimports; copied into the builder image when present.</summary>
+    private const string GoImportsPath = "/usr/bin/goimports";
+
+    /// <summary>Part of the builder image's tag, so installing or upgrading goimports makes a new image.</summary>
+    private static string GoImportsStamp() =>
+        File.Exists(GoImportsPath) ? "goimports:" + new FileInfo(GoImportsPath).Length : "goimports:none";
 
     private const UnixFileMode ExecMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;

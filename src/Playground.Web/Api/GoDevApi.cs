@@ -36,10 +36,12 @@ internal static class GoDevApi
             await next(context);
         });
 
-        // A pre-flight CORS request: an empty 200.
-        app.MapMethods("{*path}", ["OPTIONS"], () => Results.Ok())
-            .AddEndpointFilter(async (context, next) =>
-                ApiRoutes.Contains(context.HttpContext.Request.Path.Value, StringComparer.Ordinal) ? await next(context) : Results.NotFound());
+        // A pre-flight CORS request: an empty 200. Route by route: a catch-all would turn every
+        // other GET (static files included) into a 405.
+        foreach (var route in ApiRoutes)
+        {
+            app.MapMethods(route, ["OPTIONS"], () => Results.Ok());
+        }
 
         app.MapPost("/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: false));
         app.MapPost("/_/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));

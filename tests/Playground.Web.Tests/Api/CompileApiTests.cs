@@ -145,6 +145,10 @@ public sealed class CompileApiTests(WebAppFixture app)
         var events = root.GetProperty("Events").EnumerateArray().Select(e => e.GetProperty("Message").GetString()).ToList();
         Assert.Equal(["started\n", "timeout running program"], events);
         Assert.Equal(1, root.GetProperty("Status").GetInt32());
+
+        // Timeouts are never cached: the same request runs again.
+        var (again, _) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"started\")\n\tfor {\n\t}\n}\n");
+        Assert.Equal("miss", again.Headers.GetValues("X-GoPlay-Cache").Single());
     }
 
     [Fact]

@@ -1,0 +1,106 @@
+package main
+
+// Formatting for the /fmt API: gofmt (go/format) for Go files, goimports when asked, and
+// `go mod edit -fmt` for go.mod files. It runs here, in the builder container, so the
+// user's text never reaches a tool on the host.
+
+import (
+	"bytes"
+	"context"
+	"go/format"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+type fmtOptions struct {
+	// Imports runs goimports (adds and removes imports) instead of gofmt.
+	Imports bool `json:"imports"`
+}
+
+// goimportsPath is where the image builder puts Debian's static goimports, if the host had it.
+const goimportsPath = "/usr/bin/goimports"
+
+func formatFiles(ctx context.Context, work string, files map[string]string, opts fmtOptions) response {
+	out := map[string]string{}
+	for name, body := range files {
+		var formatted string
+		var err error
+		switch {
+		case strings.HasSuffix(name, ".go") && opts.Imports:
+			formatted, err = goimports(ctx, name, body)
+		case strings.HasSuffix(name, ".go"):
+			var b []byte
+			b, err = format.Source([]byte(body))
+			if err != nil {
+				// go/format reports "line:col: message"; name the file as the compiler does.
+				err = prefixed{name, err}
+			}
+			formatted = string(b)
+		case path.Base(name) == "go.mod":
+			formatted, err = formatGoMod(ctx, work, body)
+			if err != nil {
+				err = prefixed{name, err}
+			}
+		default:
+			formatted = body
+		}
+		if err != nil {
+			return response{Status: "build-error", Output: err.Error()}
+		}
+		out[name] = formatted
+	}
+	return response{Status: "ok", Files: out}
+}
+
+type prefixed struct {
+	name string
+	err  error
+}
+
+func (p prefixed) Error() string { return p.name + ":" + p.err.Error() }
+
+func goimports(ctx context.Context, name, body string) (string, error) {
+	if _, err := os.Stat(goimportsPath); err != nil {
+		return "", errorString("goimports is not installed in the builder image (install golang-golang-x-tools on the host and restart GoPlay)")
+	}
+	cmd := exec.CommandContext(ctx, goimportsPath)
+	cmd.Stdin = strings.NewReader(body)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(strings.ReplaceAll(stderr.String(), "<standard input>", name))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", errorString(msg)
+	}
+	return stdout.String(), nil
+}
+
+func formatGoMod(ctx context.Context, work, body string) (string, error) {
+	dir, err := os.MkdirTemp(work, "mod-")
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, "go.mod")
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "mod", "edit", "-fmt")
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(strings.ReplaceAll(out.String(), file+":", ""))
+		return "", errorString(msg)
+	}
+	b, err := os.ReadFile(file)
+	return string(b), err
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

@@ -1,0 +1,48 @@
+using Playground.Sandbox.Building;
+
+namespace Playground.Sandbox.Runs;
+
+/// <summary>Formats Go source in the sandbox's builder (never with a tool on the host).</summary>
+public interface IFormatService
+{
+    /// <summary>
+    /// gofmt (or goimports with <paramref name="fixImports"/>) for .go files and go mod edit -fmt
+    /// for go.mod files; other files come back unchanged. On a syntax error, <c>Error</c> says
+    /// where and <c>Files</c> is null.
+    /// </summary>
+    Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, CancellationToken cancellationToken);
+}
+
+public sealed record FormatResult(IReadOnlyDictionary<string, string>? Files, string Error);
+
+internal sealed class SandboxFormatService(SandboxReadiness readiness, GoBuilder builder) : IFormatService
+{
+    public async Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, CancellationToken cancellationToken)
+    {
+        var images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var result = await builder.FormatAsync(images, files, fixImports, cancellationToken).ConfigureAwait(false);
+        return result.Status switch
+        {
+            BuildStatus.Ok when result.Files is not null => new FormatResult(result.Files, ""),
+            BuildStatus.Timeout => new FormatResult(null, "timeout formatting the program"),
+            _ => new FormatResult(null, result.Output),
+        };
+    }
+}
+
+/// <summary>Runs go vet on a program in the sandbox's builder, without running the program.</summary>
+public interface IVetService
+{
+    /// <summary>Vet's findings, or the compile errors when the program does not build; empty when clean.</summary>
+    Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken);
+}
+
+internal sealed class SandboxVetService(SandboxReadiness readiness, GoBuilder builder) : IVetService
+{
+    public async Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken)
+    {
+        var images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var result = await builder.BuildAsync(images, "vet-" + Guid.NewGuid().ToString("N")[..12], files, ["faketime"], cancellationToken, vet: true).ConfigureAwait(false);
+        return result.Status == BuildStatus.Ok ? result.VetOutput : result.Output;
+    }
+}

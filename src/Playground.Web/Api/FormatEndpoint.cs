@@ -1,0 +1,122 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox;
+using Playground.Sandbox.Runs;
+
+namespace Playground.Web.Api;
+
+/// <summary>The official playground's <c>/fmt</c> response: always 200, one of the two set.</summary>
+internal sealed record FormatResponse(string Body, string Error);
+
+/// <summary>
+/// <c>POST /fmt</c>: form fields <c>body</c> (one file or txtar) and <c>imports</c> (any
+/// non-empty value runs goimports). Formatting runs in the builder container.
+/// </summary>
+internal static class FormatEndpoint
+{
+    public static WebApplication MapFormat(this WebApplication app)
+    {
+        app.MapPost("/fmt", HandleAsync);
+        app.MapPost("/_/fmt", HandleAsync);
+        app.MapPost("/vet", VetAsync);
+        return app;
+    }
+
+    /// <summary><c>POST /vet</c>: as upstream, the /compile shape with vet's findings in <c>Errors</c>.</summary>
+    private static async Task VetAsync(HttpContext http, IVetService vet, IOptions<SandboxOptions> options)
+    {
+        var cancellationToken = http.RequestAborted;
+        CompileRequest? request;
+        try
+        {
+            request = await CompileRequestReader.ReadAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await http.Response.WriteAsync("Request Entity Too Large\n", cancellationToken);
+            return;
+        }
+
+        if (request is null)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("Bad Request\n", cancellationToken);
+            return;
+        }
+
+        var source = SourceFiles.Resolve(new RunRequest { Source = request.Body }, options.Value);
+        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, cancellationToken);
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(GoJson.Serialize(new CompileResponse { Errors = errors }), cancellationToken);
+    }
+
+    private static async Task HandleAsync(HttpContext http, IFormatService formatter, IOptions<SandboxOptions> options)
+    {
+        var cancellationToken = http.RequestAborted;
+        string body;
+        string imports;
+        try
+        {
+            var raw = await CompileRequestReader.ReadBodyAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
+            var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(raw));
+            string Field(string key) => fields.TryGetValue(key, out var v) ? v.ToString() : http.Request.Query[key].ToString();
+            body = Field("body");
+            imports = Field("imports");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await http.Response.WriteAsync("Request Entity Too Large\n", cancellationToken);
+            return;
+        }
+
+        var response = await FormatAsync(formatter, body, imports.Length > 0, options.Value, cancellationToken);
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(GoJson.Serialize(response), cancellationToken);
+    }
+
+    internal static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, SandboxOptions options, CancellationToken cancellationToken)
+    {
+        var (files, error) = Txtar.Parse(body);
+        if (files is null)
+        {
+            return new FormatResponse("", error ?? "invalid txtar archive");
+        }
+
+        if (files.Count > options.MaxFiles)
+        {
+            return new FormatResponse("", $"Too many files: {files.Count} (at most {options.MaxFiles}).");
+        }
+
+        var result = await formatter.FormatAsync(files, imports, cancellationToken);
+        if (result.Files is null)
+        {
+            return new FormatResponse("", result.Error);
+        }
+
+        // Back into the shape it came in: a lone prog.go as plain text, else txtar in the
+        // original order, with a header-less prog.go kept header-less.
+        var noHeader = !body.StartsWith("-- ", StringComparison.Ordinal);
+        if (files.Count == 1 && files.ContainsKey("prog.go") && noHeader)
+        {
+            return new FormatResponse(result.Files["prog.go"], "");
+        }
+
+        var sb = new StringBuilder();
+        var first = true;
+        foreach (var name in files.Keys)
+        {
+            if (!(first && name == "prog.go" && noHeader))
+            {
+                sb.Append("-- ").Append(name).Append(" --\n");
+            }
+
+            sb.Append(result.Files[name]);
+            first = false;
+        }
+
+        return new FormatResponse(sb.ToString(), "");
+    }
+}
