@@ -243,6 +243,22 @@ public sealed class RunHubTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Run_PlaybackMode_DelayNsOnTheWire()
+    {
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        stdin.Writer.Complete();
+        var request = Request("package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(\"a\")\n\ttime.Sleep(time.Minute)\n\tfmt.Println(\"b\")\n}\n") with { Mode = RunMode.Playback };
+
+        var events = await CollectAsync(connection.StreamAsync<RunEvent>("Run", request, stdin.Reader));
+
+        Assert.Equal(
+            [("a\n", 0L), ("b\n", 60_000_000_000L)],
+            events.Where(e => e.Kind == RunEventKind.Stdout).Select(e => (e.Data, e.DelayNs ?? -1)).ToList());
+        Assert.Equal(RunOutcome.Exited, Assert.Single(events, e => e.IsFinal).Outcome);
+    }
+
+    [Fact]
     public async Task Page_Root_ServesRunnablePage()
     {
         var page = await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/"));
