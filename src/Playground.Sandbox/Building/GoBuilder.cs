@@ -49,27 +49,35 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     /// Formats files in the builder (gofmt, or goimports with <paramref name="imports"/>; go.mod
     /// files with go mod edit -fmt). A syntax error is a <see cref="BuildStatus.BuildError"/>.
     /// </summary>
-    public async Task<BuildResult> FormatAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, bool imports, CancellationToken cancellationToken)
-    {
-        var runId = "fmt-" + Guid.NewGuid().ToString("N")[..12];
-        using var tracked = active.Track(runId);
-        var request = new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, 0, Warm: false) { Fmt = new AgentFormat(imports) };
-        return await ExecuteAsync(images, runId, request, options.Value.BuildTimeout, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<BuildResult> FormatAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, bool imports, CancellationToken cancellationToken) =>
+        ExecuteTrackedAsync("fmt-", images, new AgentRequest(files, [], (int)options.Value.BuildTimeout.TotalMilliseconds, 0, Warm: false) { Fmt = new AgentFormat(imports) }, options.Value.BuildTimeout, cancellationToken);
+
+    /// <summary>Builds the program in playback mode and vets it, for a request that is not a run (<c>POST /vet</c>).</summary>
+    public Task<BuildResult> VetAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
+        ExecuteTrackedAsync("vet-", images, new AgentRequest(files, ["faketime"], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = true }, options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
     public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromMinutes(10);
-        var runId = "warm-" + Guid.NewGuid().ToString("N")[..8];
-        using var tracked = active.Track(runId);
-        var result = await ExecuteAsync(images, runId, new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteTrackedAsync("warm-", images, new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
         if (result.Status != BuildStatus.Ok)
         {
             throw new SandboxSetupException($"Pre-building the standard library failed ({result.Status}): {result.Output}");
         }
 
         LogWarmed(logger, images.CacheVolume, (long)result.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// For work that is not part of a run: under a fresh run id registered as active, so the
+    /// janitor leaves a single-use builder doing it alone.
+    /// </summary>
+    private async Task<BuildResult> ExecuteTrackedAsync(string runIdPrefix, SandboxImageSet images, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)
+    {
+        var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
+        using var tracked = active.Track(runId);
+        return await ExecuteAsync(images, runId, request, buildTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<BuildResult> ExecuteAsync(SandboxImageSet images, string runId, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)

@@ -37,15 +37,12 @@ public interface IVetService
     Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken);
 }
 
-internal sealed class SandboxVetService(SandboxReadiness readiness, GoBuilder builder, Containers.ActiveRuns active) : IVetService
+internal sealed class SandboxVetService(SandboxReadiness readiness, GoBuilder builder) : IVetService
 {
     public async Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken)
     {
         var images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
-        // Registered, so the janitor leaves a single-use builder for this run alone.
-        var runId = "vet-" + Guid.NewGuid().ToString("N")[..12];
-        using var tracked = active.Track(runId);
-        var result = await builder.BuildAsync(images, runId, files, ["faketime"], cancellationToken, vet: true).ConfigureAwait(false);
+        var result = await builder.VetAsync(images, files, cancellationToken).ConfigureAwait(false);
         return result.Status == BuildStatus.Ok ? result.VetOutput : result.Output;
     }
 }
