@@ -20,7 +20,8 @@ namespace Playground.Sandbox.Running;
 /// </para>
 /// <para>
 /// With <c>playback</c>, the program was built with faketime: its framed output is decoded
-/// (<see cref="PlaybackDecoder"/>) into events with their delays.
+/// (<see cref="PlaybackDecoder"/>) and delivered when the program ends, merged by fake time
+/// into events with their delays.
 /// </para>
 /// </summary>
 internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce, bool playback = false)
@@ -33,8 +34,12 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     private int _stderrHeadLength;
     private long _total;
 
-    /// <summary>Playback: the fake time of the last event with a delay, shared by both streams as upstream.</summary>
-    private long _playbackNow = PlaybackDecoder.EpochNs;
+    /// <summary>
+    /// Playback output, held until the program has ended: the engine copies stdout and stderr
+    /// separately, so arrival order is not fake-time order, and delays are only right once
+    /// both streams are merged by time (<see cref="PlaybackOrder"/>).
+    /// </summary>
+    private readonly List<(long TimeNs, bool IsStdout, string Text)> _held = [];
 
     private int TrailerLength => _marker.Length + 4;
 
@@ -75,7 +80,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
 
                 if (flush && state.Segments.Count == 0)
                 {
-                    await EmitText(state, ReadOnlyMemory<byte>.Empty, flush: true, _playbackNow).ConfigureAwait(false);
+                    await EmitText(state, ReadOnlyMemory<byte>.Empty, flush: true, PlaybackDecoder.EpochNs).ConfigureAwait(false);
                 }
 
                 return;
@@ -108,15 +113,17 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             }
 
             var text = new string(chars, 0, n);
-            var e = state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text);
             if (timeNs is { } t)
             {
-                // As upstream: the delay since the last event that moved the clock, never negative.
-                var delay = Math.Max(0, t - _playbackNow);
-                _playbackNow += delay;
-                e = e with { DelayNs = delay, PlaybackTimeNs = t };
+                _held.Add((t, state.IsStdout, text));
+                return;
             }
 
+            await Deliver(state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text)).ConfigureAwait(false);
+        }
+
+        async Task Deliver(RunEvent e)
+        {
             try
             {
                 await events.WriteAsync(e, deliver).ConfigureAwait(false);
@@ -125,6 +132,21 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             {
                 delivering = false;
             }
+        }
+
+        async Task ReleaseHeld()
+        {
+            foreach (var e in PlaybackOrder.Merge(_held))
+            {
+                if (!delivering)
+                {
+                    break;
+                }
+
+                await Deliver(e).ConfigureAwait(false);
+            }
+
+            _held.Clear();
         }
 
         while (true)
@@ -140,6 +162,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
                     }
                 }
 
+                await ReleaseHeld().ConfigureAwait(false);
                 return;
             }
 
@@ -165,6 +188,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
                     current.PendingLength = 0;
                     if (output.Ended && errors.Ended)
                     {
+                        await ReleaseHeld().ConfigureAwait(false);
                         _exitReported.TrySetResult(code);
                     }
 

@@ -22,12 +22,6 @@ public sealed record RunEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? DelayNs { get; init; }
 
-    /// <summary>
-    /// Playback only: the fake clock's time of the output, in Unix nanoseconds. Not part of the
-    /// contract (clients get <see cref="DelayNs"/>); the go.dev API merges stdout and stderr by it.
-    /// </summary>
-    internal long? PlaybackTimeNs { get; init; }
-
     /// <summary>On the final event: the program had no main and its tests ran (go.dev's <c>IsTest</c>).</summary>
     internal bool IsTest { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
+using Playground.Sandbox;
 
 namespace Playground.Web.Api;
 
@@ -14,6 +15,31 @@ internal sealed record CompileRequest(string Body, bool WithVet, bool Version2);
 /// </summary>
 internal static class CompileRequestReader
 {
+    /// <summary>The largest request body the API routes read: the largest source as form-encoded text.</summary>
+    public static long MaxRequestBytes(SandboxOptions options) => options.MaxSourceBytes * 3 + 4096;
+
+    /// <summary>Reads a <c>/compile</c>-style request, or answers 413 or 400 itself and returns null.</summary>
+    public static async Task<CompileRequest?> ReadOrRejectAsync(HttpContext http, SandboxOptions options)
+    {
+        CompileRequest? request;
+        try
+        {
+            request = await ReadAsync(http.Request, MaxRequestBytes(options), http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await ApiText.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large\n");
+            return null;
+        }
+
+        if (request is null)
+        {
+            await ApiText.WriteAsync(http, StatusCodes.Status400BadRequest, "Bad Request\n");
+        }
+
+        return request;
+    }
+
     /// <summary>Null when the request cannot be decoded (400); throws <see cref="BadHttpRequestException"/> with 413 when too large.</summary>
     public static async Task<CompileRequest?> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {

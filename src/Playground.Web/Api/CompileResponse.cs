@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Playground.Sandbox.Running;
 using Playground.Sandbox.Runs;
 
 namespace Playground.Web.Api;
@@ -66,72 +65,36 @@ internal static class GoJson
 
         return sb.Append('\n').ToString();
     }
+
+    /// <summary>Writes <paramref name="value"/> as the response body, as upstream: application/json.</summary>
+    public static async Task WriteAsync<T>(HttpContext http, T value)
+    {
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(Serialize(value), http.RequestAborted);
+    }
 }
 
-/// <summary>
-/// Turns a playback run's output events into the official playground's event list: each
-/// stream's output grouped per instant, the two streams merged by fake time (stderr first on
-/// ties), and <c>Delay</c> the nanoseconds since the last event that moved the clock.
-/// </summary>
+/// <summary>Plain-text answers of the API routes (errors, as Go's http.Error writes them).</summary>
+internal static class ApiText
+{
+    public static async Task WriteAsync(HttpContext http, int status, string text)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(text, http.RequestAborted);
+    }
+}
+
+/// <summary>A playback run's output events (already merged by fake time, see PlaybackOrder) in the upstream shape.</summary>
 internal static class PlaybackEvents
 {
-    public static List<CompileEvent>? Merge(IEnumerable<RunEvent> events)
+    /// <summary>Null when there was no output, as upstream.</summary>
+    public static List<CompileEvent>? From(IEnumerable<RunEvent> events)
     {
-        var stdout = Group(events, RunEventKind.Stdout);
-        var stderr = Group(events, RunEventKind.Stderr);
-        var merged = new List<(long Time, string Kind, string Message)>(stdout.Count + stderr.Count);
-        int i = 0, j = 0;
-        while (i < stdout.Count || j < stderr.Count)
-        {
-            // Upstream takes stdout only when it is strictly earlier.
-            if (j >= stderr.Count || (i < stdout.Count && stdout[i].Time < stderr[j].Time))
-            {
-                merged.Add(stdout[i++]);
-            }
-            else
-            {
-                merged.Add(stderr[j++]);
-            }
-        }
-
-        if (merged.Count == 0)
-        {
-            return null;
-        }
-
-        var now = PlaybackDecoder.EpochNs;
-        var result = new List<CompileEvent>(merged.Count);
-        foreach (var (time, kind, message) in merged)
-        {
-            var delay = Math.Max(0, time - now);
-            if (delay > 0)
-            {
-                now = time;
-            }
-
-            result.Add(new CompileEvent(message, kind, delay));
-        }
-
-        return result;
-    }
-
-    private static List<(long Time, string Kind, string Message)> Group(IEnumerable<RunEvent> events, RunEventKind kind)
-    {
-        var name = kind == RunEventKind.Stdout ? "stdout" : "stderr";
-        var list = new List<(long Time, string Kind, string Message)>();
-        foreach (var e in events.Where(e => e.Kind == kind && !string.IsNullOrEmpty(e.Data)))
-        {
-            var time = e.PlaybackTimeNs ?? PlaybackDecoder.EpochNs;
-            if (list.Count > 0 && list[^1].Time == time)
-            {
-                list[^1] = (time, name, list[^1].Message + e.Data);
-            }
-            else
-            {
-                list.Add((time, name, e.Data!));
-            }
-        }
-
-        return list;
+        var list = events
+            .Where(e => e.Kind is RunEventKind.Stdout or RunEventKind.Stderr && !string.IsNullOrEmpty(e.Data))
+            .Select(e => new CompileEvent(e.Data!, e.Kind == RunEventKind.Stdout ? "stdout" : "stderr", e.DelayNs ?? 0))
+            .ToList();
+        return list.Count == 0 ? null : list;
     }
 }

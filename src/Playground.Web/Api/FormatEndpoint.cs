@@ -26,30 +26,15 @@ internal static class FormatEndpoint
     /// <summary><c>POST /vet</c>: as upstream, the /compile shape with vet's findings in <c>Errors</c>.</summary>
     private static async Task VetAsync(HttpContext http, IVetService vet, IOptions<SandboxOptions> options)
     {
-        var cancellationToken = http.RequestAborted;
-        CompileRequest? request;
-        try
-        {
-            request = await CompileRequestReader.ReadAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await http.Response.WriteAsync("Request Entity Too Large\n", cancellationToken);
-            return;
-        }
-
+        var request = await CompileRequestReader.ReadOrRejectAsync(http, options.Value);
         if (request is null)
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsync("Bad Request\n", cancellationToken);
             return;
         }
 
         var source = SourceFiles.Resolve(new RunRequest { Source = request.Body }, options.Value);
-        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, cancellationToken);
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(GoJson.Serialize(new CompileResponse { Errors = errors }), cancellationToken);
+        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, http.RequestAborted);
+        await GoJson.WriteAsync(http, new CompileResponse { Errors = errors });
     }
 
     private static async Task HandleAsync(HttpContext http, IFormatService formatter, IOptions<SandboxOptions> options)
@@ -59,7 +44,7 @@ internal static class FormatEndpoint
         string imports;
         try
         {
-            var raw = await CompileRequestReader.ReadBodyAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
+            var raw = await CompileRequestReader.ReadBodyAsync(http.Request, CompileRequestReader.MaxRequestBytes(options.Value), cancellationToken);
             var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(raw));
             string Field(string key) => fields.TryGetValue(key, out var v) ? v.ToString() : http.Request.Query[key].ToString();
             body = Field("body");
@@ -67,14 +52,11 @@ internal static class FormatEndpoint
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await http.Response.WriteAsync("Request Entity Too Large\n", cancellationToken);
+            await ApiText.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large\n");
             return;
         }
 
-        var response = await FormatAsync(formatter, body, imports.Length > 0, options.Value, cancellationToken);
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(GoJson.Serialize(response), cancellationToken);
+        await GoJson.WriteAsync(http, await FormatAsync(formatter, body, imports.Length > 0, options.Value, cancellationToken));
     }
 
     internal static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, SandboxOptions options, CancellationToken cancellationToken)

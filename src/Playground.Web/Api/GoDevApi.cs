@@ -77,21 +77,9 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
     public async Task HandleAsync(HttpContext http, bool legacyShape)
     {
         var cancellationToken = http.RequestAborted;
-        CompileRequest? request;
-        try
-        {
-            // Room for the largest source as form-encoded text.
-            request = await CompileRequestReader.ReadAsync(http.Request, options.Value.MaxSourceBytes * 3 + 4096, cancellationToken);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            await WriteTextAsync(http, StatusCodes.Status413PayloadTooLarge, "Request Entity Too Large\n");
-            return;
-        }
-
+        var request = await CompileRequestReader.ReadOrRejectAsync(http, options.Value);
         if (request is null)
         {
-            await WriteTextAsync(http, StatusCodes.Status400BadRequest, "Bad Request\n");
             return;
         }
 
@@ -110,7 +98,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
                     http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 }
 
-                await WriteTextAsync(http, status, status == StatusCodes.Status503ServiceUnavailable ? "Service Unavailable\n" : "Internal Server Error\n");
+                await ApiText.WriteAsync(http, status, status == StatusCodes.Status503ServiceUnavailable ? "Service Unavailable\n" : "Internal Server Error\n");
                 return;
             }
 
@@ -122,11 +110,14 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         }
 
         http.Response.Headers["X-GoPlay-Cache"] = hit ? "hit" : "miss";
-        var json = legacyShape && !request.Version2
-            ? GoJson.Serialize(new LegacyCompileResponse(response!.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])))
-            : GoJson.Serialize(response);
-        http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(json, cancellationToken);
+        if (legacyShape && !request.Version2)
+        {
+            await GoJson.WriteAsync(http, new LegacyCompileResponse(response!.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])));
+        }
+        else
+        {
+            await GoJson.WriteAsync(http, response);
+        }
     }
 
     /// <summary>A real sandboxed build and run; "ok" only when it printed what it should.</summary>
@@ -159,7 +150,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         var vet = request.WithVet ? string.Concat(events.Where(e => e.Kind == RunEventKind.Vet).Select(e => e.Data)) : null;
         CompileResponse Output(int status) => new()
         {
-            Events = PlaybackEvents.Merge(events),
+            Events = PlaybackEvents.From(events),
             Status = status,
             IsTest = final.IsTest,
             TestsFailed = final.IsTest ? events.Where(e => e.Kind is RunEventKind.Stdout or RunEventKind.Stderr).Sum(e => CountFailures(e.Data)) : 0,
@@ -208,13 +199,6 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
 
     private static long SizeOf(CompileResponse response) =>
         256 + 2L * (response.Errors.Length + (response.VetErrors?.Length ?? 0) + (response.Events?.Sum(e => e.Message.Length + 32) ?? 0));
-
-    private static async Task WriteTextAsync(HttpContext http, int status, string text)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        await http.Response.WriteAsync(text, http.RequestAborted);
-    }
 
     private static void LogFailed(ILogger logger, RunOutcome? outcome, string? reason) =>
         ApiLog.CompileFailed(logger, outcome?.ToString() ?? "none", reason ?? "");

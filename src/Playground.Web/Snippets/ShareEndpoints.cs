@@ -39,7 +39,6 @@ internal static class ShareEndpoints
 
     private static async Task<IResult> ShareAsync(HttpContext http, ISnippetStore store, Microsoft.Extensions.Options.IOptions<SnippetsOptions> options)
     {
-        http.Response.Headers.AccessControlAllowOrigin = "*";
         byte[] body;
         try
         {
