@@ -3,13 +3,17 @@
 # is already done: installs missing packages, starts dockerd when no engine answers, builds
 # the solution and creates the sandbox images (no registry: they are built locally).
 #
-#   scripts/setup.sh [Debug|Release]
+#   scripts/setup.sh [Debug|Release] [--tests]
+#
+# --tests also installs what only the tests need (Chromium for the browser tests).
 #
 # Used by scripts/start.sh and scripts/test.sh; safe to run any number of times.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONFIGURATION=${1:-Debug}
+WITH_TESTS=0
+[ "${2:-}" = "--tests" ] && WITH_TESTS=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -25,10 +29,23 @@ install_packages() {
   command -v go >/dev/null 2>&1 || missing+=(golang-go)
   command -v goimports >/dev/null 2>&1 || [ -x /usr/lib/go/bin/goimports ] || missing+=(golang-golang-x-tools)
   command -v ldd >/dev/null 2>&1 || missing+=(libc-bin)
+  # The front end is bundled with Vite during the build.
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ "$WITH_TESTS" -eq 1 ]; then
+    # The browser tests drive Debian's Chromium; fonts so screenshots show text.
+    [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+    # Screenshots of the examples show Chinese text (the hello example prints 世界).
+    [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+    log "Node.js 20.19 or later is required to bundle the front end (found $(node --version)); install it from nodejs.org or NodeSource"
+    exit 1
   fi
   if ! command -v dotnet >/dev/null 2>&1; then
     log "the .NET 10 SDK is required (dotnet on PATH); this machine image is expected to have it"

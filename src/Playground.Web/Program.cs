@@ -1,5 +1,6 @@
 using Playground.Sandbox;
 using Playground.Web.Api;
+using Playground.Web.Embedding;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
 using Playground.Web.Snippets;
@@ -10,6 +11,7 @@ builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
 builder.AddGoDevApi();
 builder.AddSnippets();
+builder.AddEmbed();
 
 var app = builder.Build();
 
@@ -20,6 +22,7 @@ if (args.Contains("prepare-sandbox"))
     return;
 }
 
+app.UseFramingPolicy();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
@@ -27,6 +30,7 @@ app.MapRealtime();
 app.MapGoDevApi();
 app.MapFormat();
 app.MapSnippets();
+app.MapEmbed();
 app.Run();
 
 /// <summary>Entry point, visible to the test host.</summary>

@@ -1,0 +1,273 @@
+import "./style.css";
+import { examples, defaultFiles } from "./examples";
+import { type SourceFile, checkName, fromText, toText } from "./files";
+import { Playground } from "./playground";
+import type { RunMode } from "./protocol";
+import { load, save } from "./storage";
+import { bindShortcuts, themeWatcher } from "./ui";
+
+type Theme = "system" | "light" | "dark";
+
+interface Settings {
+  mode: RunMode;
+  vet: boolean;
+  imports: boolean;
+  theme: Theme;
+  vim: boolean;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const settingsKey = "goplay.settings";
+const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, ...load<Partial<Settings>>(settingsKey, {}) };
+
+// A shared snippet's page (/p/{id}) starts from the snippet; unsaved edits are kept per page.
+const snippetId = /^\/p\/([A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
+let draftKey = "goplay.draft:" + (snippetId ?? "new");
+
+async function initialFiles(): Promise<{ files: SourceFile[]; note?: string }> {
+  const draft = load<SourceFile[] | null>(draftKey, null);
+  if (draft && draft.length > 0) return { files: draft };
+  if (snippetId) {
+    const response = await fetch(`/p/${snippetId}.go`);
+    if (response.ok) return { files: fromText(await response.text()) };
+    return { files: defaultFiles, note: `Snippet ${snippetId} could not be loaded (${response.status}).` };
+  }
+  return { files: defaultFiles };
+}
+
+const theme = themeWatcher(settings.theme, (dark) => playground?.setDark(dark));
+let playground: Playground | undefined;
+let draftTimer = 0;
+
+const start = await initialFiles();
+playground = new Playground(
+  { editor: $("editor"), terminal: $("terminal"), status: $("status"), problems: $("problems"), connection: $("connection") },
+  {
+    files: start.files,
+    dark: theme.dark,
+    vim: settings.vim,
+    readonly: false,
+    mode: settings.mode,
+    vet: settings.vet,
+    onChange: () => {
+      clearTimeout(draftTimer);
+      draftTimer = window.setTimeout(saveDraft, 250);
+    },
+    onBusy: (busy) => {
+      $<HTMLButtonElement>("run").disabled = busy;
+      $<HTMLButtonElement>("kill").disabled = !busy;
+    },
+  },
+);
+const pg = playground;
+if (start.note) pg.terminal.error(start.note);
+// Everything the page runs is reachable from the console and the browser tests.
+Object.assign(window, { goplay: pg });
+
+function saveDraft(): void {
+  save(draftKey, pg.editor.files);
+}
+window.addEventListener("pagehide", saveDraft);
+
+function saveSettings(): void {
+  save(settingsKey, settings);
+}
+
+// Tabs: one per file; the active tab can be renamed or deleted.
+function renderTabs(): void {
+  const tabs = $("tabs");
+  tabs.replaceChildren();
+  const names = pg.editor.names;
+  for (const name of names) {
+    const active = name === pg.editor.active;
+    const tab = document.createElement("li");
+    tab.className = "tab";
+    tab.classList.toggle("active", active);
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "tab-name";
+    open.textContent = name;
+    open.title = `Edit ${name}`;
+    if (active) open.setAttribute("aria-current", "true");
+    open.addEventListener("click", () => {
+      pg.editor.show(name);
+      renderTabs();
+      pg.editor.focus();
+    });
+    tab.append(open);
+    if (active) {
+      const rename = document.createElement("button");
+      rename.type = "button";
+      rename.className = "tab-tool";
+      rename.textContent = "✎";
+      rename.title = `Rename ${name}`;
+      rename.setAttribute("aria-label", `Rename ${name}`);
+      rename.addEventListener("click", () => askName("Rename " + name, name, (to) => {
+        pg.editor.renameFile(name, to);
+        renderTabs();
+        saveDraft();
+      }, names.filter((n) => n !== name)));
+      tab.append(rename);
+      if (names.length > 1) {
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "tab-tool";
+        remove.textContent = "×";
+        remove.title = `Delete ${name}`;
+        remove.setAttribute("aria-label", `Delete ${name}`);
+        remove.addEventListener("click", () => {
+          if (!confirm(`Delete ${name}?`)) return;
+          pg.editor.deleteFile(name);
+          renderTabs();
+          saveDraft();
+        });
+        tab.append(remove);
+      }
+    }
+    tabs.append(tab);
+  }
+}
+
+function askName(title: string, initial: string, done: (name: string) => void, existing = pg.editor.names): void {
+  const dialog = $<HTMLDialogElement>("file-dialog");
+  const input = $<HTMLInputElement>("file-name");
+  const error = $("file-error");
+  $("file-dialog-title").textContent = title;
+  input.value = initial;
+  error.textContent = "";
+  const onSubmit = (e: SubmitEvent) => {
+    const submitter = e.submitter as HTMLButtonElement | null;
+    if (submitter?.value !== "ok") return;
+    const name = input.value.trim();
+    const problem = checkName(name, existing);
+    if (problem) {
+      e.preventDefault();
+      error.textContent = problem;
+      return;
+    }
+    done(name);
+  };
+  const form = dialog.querySelector("form")!;
+  form.addEventListener("submit", onSubmit);
+  dialog.addEventListener("close", () => form.removeEventListener("submit", onSubmit), { once: true });
+  dialog.showModal();
+  input.select();
+}
+
+$("add-file").addEventListener("click", () =>
+  askName("Add a file", "", (name) => {
+    const pkg = name.includes("/") ? name.split("/").at(-2)! : "main";
+    const content = name.endsWith(".go") ? `package ${pkg}\n` : name === "go.mod" ? "module play.ground\n\ngo 1.19\n" : "";
+    pg.editor.addFile(name, content);
+    renderTabs();
+    saveDraft();
+    pg.editor.focus();
+  }));
+
+// Actions.
+const run = () => {
+  void pg.run();
+  pg.terminal.focus();
+  return true;
+};
+const kill = () => {
+  pg.kill();
+  return true;
+};
+const format = () => {
+  void pg.format(settings.imports);
+  return true;
+};
+const share = () => {
+  const box = $("share-box");
+  const url = $<HTMLInputElement>("share-url");
+  const note = $("share-note");
+  pg.share().then(async (link) => {
+    box.hidden = false;
+    url.value = link;
+    url.select();
+    // The page becomes the snippet's page; later edits are that page's draft.
+    history.replaceState(null, "", new URL(link).pathname);
+    draftKey = "goplay.draft:" + new URL(link).pathname.slice("/p/".length);
+    saveDraft();
+    try {
+      await navigator.clipboard.writeText(link);
+      note.textContent = "Link copied.";
+    } catch {
+      note.textContent = "Copy the link above.";
+    }
+  }, (e: Error) => {
+    box.hidden = false;
+    url.value = "";
+    note.textContent = "Share failed: " + e.message;
+  });
+  return true;
+};
+const download = () => {
+  const files = pg.editor.files;
+  const single = files.length === 1;
+  const blob = new Blob([toText(files)], { type: "text/plain" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = single ? files[0].name.split("/").at(-1)! : "goplay.txtar";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+};
+
+$("run").addEventListener("click", run);
+$("kill").addEventListener("click", kill);
+$("format").addEventListener("click", format);
+$("share").addEventListener("click", share);
+$("download").addEventListener("click", download);
+bindShortcuts({ run, format, share });
+
+const exampleSelect = $<HTMLSelectElement>("examples");
+for (const example of examples) exampleSelect.add(new Option(example.title, example.id));
+exampleSelect.addEventListener("change", () => {
+  const example = examples.find((e) => e.id === exampleSelect.value);
+  exampleSelect.value = "";
+  if (!example) return;
+  pg.editor.setFiles(example.files.map((f) => ({ ...f })));
+  renderTabs();
+  saveDraft();
+  pg.editor.focus();
+});
+
+// Settings.
+const mode = $<HTMLSelectElement>("mode");
+const vet = $<HTMLInputElement>("vet");
+const imports = $<HTMLInputElement>("imports");
+const themeSelect = $<HTMLSelectElement>("theme");
+const vim = $<HTMLInputElement>("vim");
+mode.value = settings.mode;
+vet.checked = settings.vet;
+imports.checked = settings.imports;
+themeSelect.value = settings.theme;
+vim.checked = settings.vim;
+mode.addEventListener("change", () => {
+  settings.mode = pg.mode = mode.value as RunMode;
+  saveSettings();
+});
+vet.addEventListener("change", () => {
+  settings.vet = pg.vet = vet.checked;
+  saveSettings();
+});
+imports.addEventListener("change", () => {
+  settings.imports = imports.checked;
+  saveSettings();
+});
+themeSelect.addEventListener("change", () => {
+  settings.theme = themeSelect.value as Theme;
+  theme.set(settings.theme);
+  saveSettings();
+});
+vim.addEventListener("change", () => {
+  settings.vim = vim.checked;
+  pg.editor.configure({ vim: settings.vim });
+  saveSettings();
+});
+
+renderTabs();
+pg.editor.focus();
+document.body.dataset.ready = "true";

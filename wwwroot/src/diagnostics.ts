@@ -1,0 +1,31 @@
+// Build errors and vet findings as positions in the editor's files. The toolchain prints
+// "./prog.go:4:2: message" (or without "./", or without a column); other lines (package
+// headers such as "# play", notes) carry no position.
+
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+const position = /^(?:vet: )?(?:\.\/)?([\w.\-/]+\.go):(\d+)(?::(\d+))?: (.*)$/;
+
+export function parseProblems(text: string, severity: Problem["severity"], files: string[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const raw of text.split("\n")) {
+    const m = position.exec(raw.trim());
+    if (!m) continue;
+    const file = files.includes(m[1]) ? m[1] : files.find((f) => f.endsWith("/" + m[1]) || m[1].endsWith("/" + f));
+    if (!file) continue;
+    problems.push({
+      file,
+      line: Number(m[2]),
+      column: m[3] ? Number(m[3]) : 1,
+      message: m[4],
+      severity,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,49 @@
+// The wire types of /hubs/run (docs/CONTRACTS.md: RunRequest and RunEvent).
+
+export type RunMode = "live" | "playback";
+
+export interface RunRequest {
+  files: Record<string, string>;
+  mode: RunMode;
+  withVet: boolean;
+}
+
+export type Outcome =
+  | "exited" | "timeout" | "oom" | "output-limit" | "killed"
+  | "build-error" | "build-timeout" | "rejected" | "internal";
+
+export interface RunEvent {
+  kind: "queued" | "building" | "built" | "vet" | "stdout" | "stderr" | "exit" | "error";
+  position?: number;
+  cached?: boolean;
+  buildMs?: number;
+  data?: string;
+  delayNs?: number;
+  outcome?: Outcome;
+  exitCode?: number;
+  runMs?: number;
+  peakMemoryBytes?: number;
+  binaryBytes?: number;
+  retryAfterSeconds?: number;
+}
+
+/** What a finished run produced, as the embed's postMessage API reports it. */
+export interface RunResult {
+  outcome: Outcome;
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  buildMs?: number;
+  runMs?: number;
+  peakMemoryBytes?: number;
+  cached?: boolean;
+  errors?: string;
+}
+
+/**
+ * The address of a server route. Pages live at several paths (/, /p/{id}, /embed), so routes
+ * are resolved against the site root, not the page.
+ */
+export function endpoint(path: string): string {
+  return new URL(path, location.origin + "/").toString();
+}

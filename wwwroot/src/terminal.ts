@@ -1,0 +1,177 @@
+import { Terminal, type ITheme } from "@xterm/xterm";
+import { FitAddon } from "@xterm/addon-fit";
+import "@xterm/xterm/css/xterm.css";
+
+/** What the terminal asks of the run it is attached to. */
+export interface TerminalInput {
+  line(text: string): void;
+  eof(): void;
+  interrupt(): void;
+}
+
+const red = "\x1b[31m";
+// Bright black, not the dim attribute: dim halves the colour's contrast.
+const dim = "\x1b[90m";
+const reset = "\x1b[0m";
+
+export const lightTerminal: ITheme = {
+  background: "#ffffff", foreground: "#1f2328", cursor: "#1f2328", selectionBackground: "#b6d7ff",
+  red: "#c0262d", green: "#1a7f37", yellow: "#8a6100", blue: "#0550ae", magenta: "#8250df", cyan: "#1b7c83",
+  black: "#1f2328", white: "#6e7781", brightBlack: "#57606a",
+};
+
+export const darkTerminal: ITheme = {
+  background: "#1e2127", foreground: "#d7dae0", cursor: "#d7dae0", selectionBackground: "#3e4451",
+  red: "#ff7b72", green: "#7ee787", yellow: "#e3b341", blue: "#79c0ff", magenta: "#d2a8ff", cyan: "#76e3ea",
+  black: "#484f58", white: "#d7dae0", brightBlack: "#8b949e",
+};
+
+/**
+ * Program output and input. Output is written as it arrives (stderr in red); while a program
+ * runs, keystrokes are edited locally like a cooked tty and sent a line at a time: Enter sends
+ * the line, Backspace and Ctrl+U edit it, Ctrl+D sends what is typed or, on an empty line,
+ * ends the input, Ctrl+C kills the program.
+ */
+export class OutputTerminal {
+  readonly term: Terminal;
+  private readonly fit = new FitAddon();
+  private input: TerminalInput | null = null;
+  private pending = "";
+  private stdout = "";
+  private stderr = "";
+
+  constructor(host: HTMLElement, theme: ITheme) {
+    this.term = new Terminal({
+      convertEol: true,
+      cursorBlink: false,
+      cursorInactiveStyle: "none",
+      fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 14,
+      scrollback: 10000,
+      theme,
+      screenReaderMode: false,
+    });
+    this.term.loadAddon(this.fit);
+    this.term.write("\x1b[?25l");
+    this.term.open(host);
+    this.term.textarea?.setAttribute("aria-label", "Program output and input");
+    this.term.onData((data) => this.key(data));
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+  }
+
+  setTheme(theme: ITheme): void {
+    this.term.options.theme = theme;
+  }
+
+  resize(): void {
+    try {
+      this.fit.fit();
+    } catch {
+      // Not laid out yet (hidden pane): the next resize fits it.
+    }
+  }
+
+  clear(): void {
+    this.term.reset();
+    this.pending = "";
+    this.stdout = "";
+    this.stderr = "";
+  }
+
+  /** Connects keystrokes to a running program, or disconnects them with null. */
+  attach(input: TerminalInput | null): void {
+    this.input = input;
+    this.pending = "";
+    // The cursor shows only while a program can read what is typed.
+    this.term.write(input ? "\x1b[?25h" : "\x1b[?25l");
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  writeStdout(text: string): void {
+    this.stdout += text;
+    this.term.write(text);
+  }
+
+  writeStderr(text: string): void {
+    this.stderr += text;
+    this.term.write(red + text + reset);
+  }
+
+  /** A line of the playground's own (phase, outcome), dimmed and on a line of its own. */
+  note(text: string, colour = dim): void {
+    const buffer = this.term.buffer.active;
+    const atLineStart = buffer.cursorX === 0;
+    this.term.write((atLineStart ? "" : "\r\n") + colour + text + reset + "\r\n");
+  }
+
+  error(text: string): void {
+    this.note(text.replace(/\n$/, ""), red);
+  }
+
+  get output(): { stdout: string; stderr: string } {
+    return { stdout: this.stdout, stderr: this.stderr };
+  }
+
+  /** Plain text of the whole buffer, for tests and copying. */
+  text(): string {
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) {
+      const line = buffer.getLine(i);
+      if (!line) continue;
+      const text = line.translateToString(true);
+      if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
+    return lines.join("\n").replace(/\n+$/, "");
+  }
+
+  private key(data: string): void {
+    const input = this.input;
+    if (!input) return;
+    // Escape sequences (arrows, function keys) mean nothing to line-at-a-time input.
+    for (const ch of data.replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g, "")) {
+      switch (ch) {
+        case "\r":
+        case "\n":
+          this.term.write("\r\n");
+          input.line(this.pending + "\n");
+          this.pending = "";
+          break;
+        case "\x7f":
+        case "\b":
+          if (this.pending.length > 0) {
+            this.pending = [...this.pending].slice(0, -1).join("");
+            this.term.write("\b \b");
+          }
+          break;
+        case "\x15": // Ctrl+U
+          this.term.write("\b \b".repeat([...this.pending].length));
+          this.pending = "";
+          break;
+        case "\x04": // Ctrl+D
+          if (this.pending.length > 0) {
+            input.line(this.pending);
+            this.pending = "";
+          } else {
+            this.term.write(dim + "^D" + reset + "\r\n");
+            input.eof();
+          }
+          break;
+        case "\x03": // Ctrl+C
+          this.term.write("^C\r\n");
+          this.pending = "";
+          input.interrupt();
+          return;
+        default:
+          if (ch < " ") break;
+          this.pending += ch;
+          this.term.write(ch);
+      }
+    }
+  }
+}
