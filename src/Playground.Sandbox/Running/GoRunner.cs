@@ -13,7 +13,11 @@ using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Running;
 
-internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Elapsed, string? Message);
+internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Elapsed, string? Message)
+{
+    /// <summary>The program's peak resident memory, when the launcher reported it.</summary>
+    public long? PeakMemoryBytes { get; init; }
+}
 
 /// <summary>
 /// Runs a built binary in a single-use runner container: the launcher receives the binary and
@@ -91,7 +95,9 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 // delivered all output by then; the engine's wait only answers once the
                 // container is torn down.
                 var reported = forced is null && first == pump.ExitReported;
-                var code = reported ? pump.ExitReported.Result : await exited.ConfigureAwait(false);
+                var code = reported ? pump.ExitReported.Result.Status : await exited.ConfigureAwait(false);
+                // Also known when the engine answered first but both trailers had arrived.
+                long? peak = pump.ExitReported.IsCompletedSuccessfully ? pump.ExitReported.Result.PeakMemoryBytes : null;
                 var elapsed = Stopwatch.GetElapsedTime(started);
 
                 if (!reported)
@@ -126,7 +132,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 var outcome = forced ?? (code == SigKillStatus && await container.WasOomKilledAsync().ConfigureAwait(false) ? RunOutcome.Oom : RunOutcome.Exited);
                 return outcome switch
                 {
-                    RunOutcome.Exited => new RunResult(outcome, (int)code, elapsed, null),
+                    RunOutcome.Exited => new RunResult(outcome, (int)code, elapsed, null) { PeakMemoryBytes = peak },
                     RunOutcome.Timeout => new RunResult(outcome, null, elapsed, $"Program exceeded the {wallTime.TotalSeconds:0.#} s time limit and was killed.\n"),
                     RunOutcome.OutputLimit => new RunResult(outcome, null, elapsed, $"Program produced more than {FormatBytes(o.OutputLimitBytes)} of output and was killed.\n"),
                     RunOutcome.Oom => new RunResult(outcome, null, elapsed, $"Program ran out of memory (limit {FormatBytes(o.MemoryBytes)}) and was killed.\n"),

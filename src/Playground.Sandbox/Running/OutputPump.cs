@@ -26,10 +26,10 @@ namespace Playground.Sandbox.Running;
 /// </summary>
 internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce, bool playback = false)
 {
-    /// <summary>"\0goplay-exit:" + nonce + ":"; three status digits and a newline follow.</summary>
+    /// <summary>"\0goplay-exit:" + nonce + ":"; three status digits, ":", ten digits of peak KiB and a newline follow.</summary>
     private readonly byte[] _marker = Encoding.ASCII.GetBytes("\0goplay-exit:" + nonce + ":");
     private readonly TaskCompletionSource _limitReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<int> _exitReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<LauncherReport> _exitReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[] _stderrHead = new byte[32];
     private int _stderrHeadLength;
     private long _total;
@@ -41,13 +41,13 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     /// </summary>
     private readonly List<(long TimeNs, bool IsStdout, string Text)> _held = [];
 
-    private int TrailerLength => _marker.Length + 4;
+    private int TrailerLength => _marker.Length + 15;
 
     /// <summary>Completes when the output cap is reached.</summary>
     public Task LimitReached => _limitReached.Task;
 
-    /// <summary>Completes with the program's status once both streams carried the launcher's trailer.</summary>
-    public Task<int> ExitReported => _exitReported.Task;
+    /// <summary>Completes with the launcher's report once both streams carried its trailer.</summary>
+    public Task<LauncherReport> ExitReported => _exitReported.Task;
 
     /// <summary>Whether the first bytes the program wrote to stderr start with <paramref name="prefix"/>.</summary>
     public bool StderrStartsWith(ReadOnlySpan<byte> prefix) =>
@@ -176,20 +176,20 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             current.PendingLength += read.Count;
             while (current.PendingLength > 0)
             {
-                var (deliverable, status) = Scan(current.Pending.AsSpan(0, current.PendingLength));
+                var (deliverable, report) = Scan(current.Pending.AsSpan(0, current.PendingLength));
                 if (!LimitReached.IsCompleted && delivering && deliverable > 0)
                 {
-                    await Emit(current, current.Pending.AsMemory(0, deliverable), flush: status is not null).ConfigureAwait(false);
+                    await Emit(current, current.Pending.AsMemory(0, deliverable), flush: report is not null).ConfigureAwait(false);
                 }
 
-                if (status is { } code)
+                if (report is { } ended)
                 {
                     current.Ended = true;
                     current.PendingLength = 0;
                     if (output.Ended && errors.Ended)
                     {
                         await ReleaseHeld().ConfigureAwait(false);
-                        _exitReported.TrySetResult(code);
+                        _exitReported.TrySetResult(ended);
                     }
 
                     break;
@@ -208,10 +208,10 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
     }
 
     /// <summary>
-    /// How many leading bytes are output for sure, and the status when a whole trailer
-    /// follows them.
+    /// How many leading bytes are output for sure, and the launcher's report when a whole
+    /// trailer follows them.
     /// </summary>
-    internal (int Deliverable, int? Status) Scan(ReadOnlySpan<byte> data)
+    internal (int Deliverable, LauncherReport? Report) Scan(ReadOnlySpan<byte> data)
     {
         var at = data.IndexOf(_marker);
         if (at >= 0)
@@ -221,10 +221,12 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
                 return (at, null);
             }
 
-            var digits = data.Slice(at + _marker.Length, 3);
-            var valid = data[at + TrailerLength - 1] == (byte)'\n' && digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+            var status = data.Slice(at + _marker.Length, 3);
+            var peak = data.Slice(at + _marker.Length + 4, 10);
+            var valid = data[at + _marker.Length + 3] == (byte)':' && data[at + TrailerLength - 1] == (byte)'\n' &&
+                status.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0 && peak.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
             // The nonce makes an invalid trailer impossible from the launcher; treat one as output.
-            return valid ? (at, (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0')) : (at + 1, null);
+            return valid ? (at, new LauncherReport((int)Digits(status), Digits(peak) * 1024)) : (at + 1, null);
         }
 
         // The longest tail that is a proper prefix of the marker waits for more bytes.
@@ -237,6 +239,17 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
         }
 
         return (data.Length, null);
+    }
+
+    private static long Digits(ReadOnlySpan<byte> digits)
+    {
+        long value = 0;
+        foreach (var d in digits)
+        {
+            value = (value * 10) + (d - '0');
+        }
+
+        return value;
     }
 
     private sealed class StreamState(bool isStdout, int capacity, bool playback)
@@ -257,3 +270,6 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
         public bool Ended { get; set; }
     }
 }
+
+/// <summary>How the program ended, as the launcher saw it: status (exit code or 128+signal) and peak resident memory.</summary>
+internal readonly record struct LauncherReport(int Status, long PeakMemoryBytes);

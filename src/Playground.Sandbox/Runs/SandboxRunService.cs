@@ -314,6 +314,7 @@ internal sealed partial class SandboxRunService(
             Data = result.Message,
             BuildMs = buildMs,
             RunMs = (long)result.Elapsed.TotalMilliseconds,
+            PeakMemoryBytes = result.PeakMemoryBytes,
             BinaryBytes = build.Binary!.Length,
             Cached = cached,
             IsTest = isTest,

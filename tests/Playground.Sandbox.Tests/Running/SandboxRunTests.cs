@@ -32,6 +32,30 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
     }
 
     [Fact]
+    public async Task Run_PeakMemory_ReportedFromTheProgramsOwnAccounting()
+    {
+        var small = await RunRecording.RunAsync(_runs, "package main\n\nfunc main() {}\n");
+        var large = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import "fmt"
+
+            func main() {
+            	b := make([]byte, 96<<20)
+            	for i := range b {
+            		b[i] = 1
+            	}
+            	fmt.Println(len(b))
+            }
+            """);
+
+        Assert.Equal(RunOutcome.Exited, small.Final.Outcome);
+        Assert.InRange(small.Final.PeakMemoryBytes ?? 0, 256 << 10, 16 << 20);
+        Assert.Equal("100663296\n", large.Stdout);
+        Assert.InRange(large.Final.PeakMemoryBytes ?? 0, 96L << 20, 200L << 20);
+    }
+
+    [Fact]
     public async Task Run_CompileError_BuildErrorWithRelativePositions()
     {
         var run = await RunRecording.RunAsync(_runs, """

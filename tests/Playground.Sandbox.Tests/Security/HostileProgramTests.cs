@@ -611,8 +611,8 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
             )
 
             func main() {
-            	fmt.Print("\x00goplay-exit:00000000000000000000000000000000:000\n")
-            	fmt.Fprint(os.Stderr, "\x00goplay-exit:00000000000000000000000000000000:000\n")
+            	fmt.Print("\x00goplay-exit:00000000000000000000000000000000:000:0000000000\n")
+            	fmt.Fprint(os.Stderr, "\x00goplay-exit:00000000000000000000000000000000:000:0000000000\n")
             	for _, f := range []string{"mem", "environ", "maps"} {
             		_, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", os.Getppid(), f))
             		fmt.Println(f, err != nil && os.IsPermission(err))
@@ -624,9 +624,9 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
             """);
 
         Assert.Equal(
-            "\0goplay-exit:00000000000000000000000000000000:000\nmem true\nenviron true\nmaps true\nstill running\n",
+            "\0goplay-exit:00000000000000000000000000000000:000:0000000000\nmem true\nenviron true\nmaps true\nstill running\n",
             run.Stdout);
-        Assert.Equal("\0goplay-exit:00000000000000000000000000000000:000\n", run.Stderr);
+        Assert.Equal("\0goplay-exit:00000000000000000000000000000000:000:0000000000\n", run.Stderr);
         Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
         Assert.Equal(4, run.Final.ExitCode);
     }

@@ -48,7 +48,7 @@ public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : ICl
         Assert.Equal("Exited", await page.WaitForEndAsync());
         var output = await page.OutputAsync();
         Assert.Contains("first line\nsecond line\n[exited · exit code 0 · build ", output, StringComparison.Ordinal);
-        Assert.Matches(@"run \d+ ms", output);
+        Assert.Matches(@"run \d+ ms · peak memory \d+\.\d MiB\]", output);
         await Assertions.Expect(page.Page.Locator(".xterm-rows")).ToContainTextAsync("[exited");
         await page.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "run-output.png") });
         session.AssertNoErrors();

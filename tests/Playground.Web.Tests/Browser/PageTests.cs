@@ -209,6 +209,69 @@ public sealed class PageTests(WebAppFixture app, BrowserFixture browser) : IClas
     }
 
     [Fact]
+    public async Task Queue_SecondRunWaits_PageShowsItsPosition()
+    {
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=queue-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Scheduler:Slots=1");
+        await using var first = await browser.OpenAsync(web.BaseAddress);
+        await using var second = await browser.OpenAsync(web.BaseAddress);
+        var busy = new PlaygroundPage(first.Page);
+        var waiting = new PlaygroundPage(second.Page);
+        await busy.ReadyAsync();
+        await waiting.ReadyAsync();
+        await busy.ReplaceCodeAsync("package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(\"holding the slot\")\n\ttime.Sleep(3 * time.Second)\n}\n");
+        await busy.Run.ClickAsync();
+        await busy.WaitForOutputAsync("holding the slot");
+
+        await waiting.Run.ClickAsync();
+        await waiting.WaitForStatusAsync("Queued #1");
+        Assert.Equal("Exited", await busy.WaitForEndAsync());
+        Assert.Equal("Exited", await waiting.WaitForEndAsync());
+        Assert.Contains("Hello, 世界", await waiting.OutputAsync(), StringComparison.Ordinal);
+        first.AssertNoErrors();
+        second.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Download_SingleFileAndTxtar()
+    {
+        var (session, page) = await OpenAsync();
+        await using var _ = session;
+        var single = await page.Page.RunAndWaitForDownloadAsync(() => page.Page.Locator("#download").ClickAsync());
+        Assert.Equal("prog.go", single.SuggestedFilename);
+        Assert.Equal(await page.CodeAsync(), await File.ReadAllTextAsync((await single.PathAsync())!));
+
+        await page.Page.Locator("#examples").SelectOptionAsync("multi");
+        var archive = await page.Page.RunAndWaitForDownloadAsync(() => page.Page.Locator("#download").ClickAsync());
+        Assert.Equal("goplay.txtar", archive.SuggestedFilename);
+        var text = await File.ReadAllTextAsync((await archive.PathAsync())!);
+        Assert.StartsWith("package main\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n-- util.go --\npackage main\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n-- greet/greet.go --\npackage greet\n", text, StringComparison.Ordinal);
+        session.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task VimKeys_NormalModeCommandsEdit()
+    {
+        var (session, page) = await OpenAsync();
+        await using var _ = session;
+        await page.ReplaceCodeAsync("package main\n\n// delete me\nfunc main() {}\n");
+        await page.Page.Locator(".settings summary").ClickAsync();
+        await page.Page.Locator("#vim").CheckAsync();
+        await page.Page.Locator(".settings summary").ClickAsync();
+
+        await page.Page.Locator(".cm-content").ClickAsync();
+        await page.Page.Keyboard.PressAsync("Escape");
+        await page.Page.Keyboard.TypeAsync("gg2jdd");
+        Assert.Equal("package main\n\nfunc main() {}\n", await page.CodeAsync());
+        await page.Page.Keyboard.TypeAsync("u");
+        Assert.Contains("// delete me", await page.CodeAsync(), StringComparison.Ordinal);
+        session.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Phone_Layout_StacksAndFitsTheScreen()
     {
         var (session, page) = await OpenAsync("/", new BrowserNewContextOptions

@@ -9,14 +9,15 @@
 // ended; the child installs the filter and becomes the program. The report is a
 // trailer on both stdout and stderr:
 //
-//	"\x00goplay-exit:" | 32 hex nonce | ":" | 3-digit status | "\n"
+//	"\x00goplay-exit:" | 32 hex nonce | ":" | 3-digit status | ":" | 10-digit peak RSS in KiB | "\n"
 //
 // It lets the sandbox answer the moment the program ends instead of waiting for
 // the engine to tear the container down (about 0.2 s here), and a trailer on
 // each stream proves that all of that stream's output has arrived. The nonce
 // comes from the hand-off, so the program cannot forge a trailer: it never sees
 // the header, and the parent is non-dumpable, so its memory cannot be read
-// through /proc. Status is the exit code, or 128+signal.
+// through /proc. Status is the exit code, or 128+signal. The peak resident memory comes from
+// the kernel's accounting of the child (wait4's rusage), so it is the program's own.
 //
 // Wire format on stdin (all integers big-endian):
 //
@@ -170,8 +171,9 @@ func parent() {
 	}()
 
 	var status syscall.WaitStatus
+	var usage syscall.Rusage
 	for {
-		_, err := syscall.Wait4(pid, &status, 0, nil)
+		_, err := syscall.Wait4(pid, &status, 0, &usage)
 		if err != syscall.EINTR {
 			break
 		}
@@ -180,7 +182,11 @@ func parent() {
 	if status.Signaled() {
 		code = 128 + int(status.Signal())
 	}
-	trailer := []byte(fmt.Sprintf("\x00goplay-exit:%x:%03d\n", nonce, code))
+	peakKiB := usage.Maxrss
+	if peakKiB < 0 || peakKiB > 9999999999 {
+		peakKiB = 0
+	}
+	trailer := []byte(fmt.Sprintf("\x00goplay-exit:%x:%03d:%010d\n", nonce, code, peakKiB))
 	os.Stdout.Write(trailer)
 	os.Stderr.Write(trailer)
 	os.Exit(code)
