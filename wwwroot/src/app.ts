@@ -66,9 +66,15 @@ if (start.note) pg.terminal.error(start.note);
 Object.assign(window, { goplay: pg });
 
 function saveDraft(): void {
+  clearTimeout(draftTimer);
+  draftTimer = 0;
   save(draftKey, pg.editor.files);
 }
-window.addEventListener("pagehide", saveDraft);
+// An edit still waiting for its timer is written as the page goes away; a page that was only
+// looked at leaves no draft behind.
+window.addEventListener("pagehide", () => {
+  if (draftTimer) saveDraft();
+});
 
 function saveSettings(): void {
   save(settingsKey, settings);

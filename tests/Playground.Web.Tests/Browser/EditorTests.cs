@@ -9,6 +9,8 @@ namespace Playground.Web.Tests.Browser;
 [Collection(WebAppTests.Name)]
 public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
+    private static readonly string[] ColourProbes = ["green text", "to stderr", "plain text"];
+
     private async Task<(BrowserSession Session, PlaygroundPage Page)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null)
     {
         var session = await browser.OpenAsync(new Uri(app.BaseAddress, path), options);
@@ -51,6 +53,38 @@ public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : ICl
         Assert.Matches(@"run \d+ ms · peak memory \d+\.\d MiB\]", output);
         await Assertions.Expect(page.Page.Locator(".xterm-rows")).ToContainTextAsync("[exited");
         await page.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "run-output.png") });
+        session.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Output_StderrAndAnsiColours_ShownInTheirColours()
+    {
+        var (session, page) = await OpenAsync();
+        await using var _ = session;
+        await page.ReplaceCodeAsync("""
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	fmt.Println("\x1b[32mgreen text\x1b[0m plain text")
+            	fmt.Fprintln(os.Stderr, "to stderr")
+            }
+            """);
+        await page.Run.ClickAsync();
+        Assert.Equal("Exited", await page.WaitForEndAsync());
+        await Assertions.Expect(page.Page.Locator(".xterm-rows")).ToContainTextAsync("to stderr");
+
+        // xterm's DOM renderer gives each coloured run a class for its palette entry.
+        var colours = await page.Page.EvaluateAsync<string[]>("""
+            texts => texts.map(t => [...document.querySelectorAll('.xterm-rows span')].find(s => s.textContent.includes(t))?.className ?? 'missing')
+            """, ColourProbes);
+        Assert.Contains("xterm-fg-2", colours[0], StringComparison.Ordinal);
+        Assert.Contains("xterm-fg-1", colours[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("xterm-fg-", colours[2], StringComparison.Ordinal);
         session.AssertNoErrors();
     }
 
