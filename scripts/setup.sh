@@ -37,6 +37,9 @@ install_packages() {
     [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
     # Screenshots of the examples show Chinese text (the hello example prints 世界).
     [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+    # Real proxies for the goplay client's proxy tests (HTTP CONNECT and SOCKS5).
+    command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy)
+    command -v microsocks >/dev/null 2>&1 || missing+=(microsocks)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

@@ -4,6 +4,7 @@ using Playground.Web.Embedding;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
 using Playground.Web.Snippets;
+using Playground.Web.Terminals;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
@@ -12,6 +13,7 @@ builder.AddRealtime();
 builder.AddGoDevApi();
 builder.AddSnippets();
 builder.AddEmbed();
+builder.AddTerminals();
 
 var app = builder.Build();
 
@@ -27,6 +29,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
 app.MapRealtime();
+app.MapTerminals();
 app.MapGoDevApi();
 app.MapFormat();
 app.MapSnippets();

@@ -16,8 +16,11 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The repository's root (where GoPlay.slnx is). Declared first: the next one uses it.</summary>
+    public static string RepositoryRootPath { get; } = RepositoryRoot();
+
     /// <summary>Where screenshots go: TestResults/screenshots at the repository root.</summary>
-    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRootPath, "TestResults", "screenshots");
 
     public async Task InitializeAsync()
     {

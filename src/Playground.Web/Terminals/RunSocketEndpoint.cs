@@ -1,0 +1,166 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox;
+using Playground.Sandbox.Runs;
+
+namespace Playground.Web.Terminals;
+
+/// <summary>
+/// <c>/ws/v1/run</c> (CONTRACTS.md): JSON text frames. In: <c>run</c>, <c>stdin</c>,
+/// <c>stdin-close</c>, <c>kill</c>. Out: the RunEvents of the hub, one per frame. One run at
+/// a time; the run shares the hub's pipeline.
+/// </summary>
+internal static class RunSocketEndpoint
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime)
+    {
+        if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/run") is { } refusal)
+        {
+            return refusal;
+        }
+
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
+        var session = new Session(socket, runs, "ws:" + context.Connection.Id, sandbox.Value.StdinLimitBytes);
+        await session.RunAsync();
+        return Results.Empty;
+    }
+
+    private sealed record ClientMessage(string? Type, RunRequest? Request, string? Data);
+
+    private sealed class Session(TerminalSocket socket, IRunService runs, string clientId, long stdinLimit)
+    {
+        private Run? _active;
+
+        public async Task RunAsync()
+        {
+            try
+            {
+                while (await socket.ReceiveAsync().ConfigureAwait(false) is { } frame)
+                {
+                    await HandleAsync(frame).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // The client is gone (or was closed): a run still going is killed with it.
+                if (_active is { } run)
+                {
+                    await run.Pump.ConfigureAwait(false);
+                }
+            }
+        }
+
+        private async Task HandleAsync(Frame frame)
+        {
+            if (frame.Type != WebSocketMessageType.Text)
+            {
+                await socket.CloseAsync(CloseStatus.UnsupportedData, "this endpoint takes JSON text frames").ConfigureAwait(false);
+                return;
+            }
+
+            ClientMessage? message;
+            try
+            {
+                message = JsonSerializer.Deserialize<ClientMessage>(frame.Data.Span, Json);
+            }
+            catch (JsonException e)
+            {
+                await socket.CloseAsync(CloseStatus.ProtocolError, "invalid message: " + e.Message).ConfigureAwait(false);
+                return;
+            }
+
+            var active = _active is { Ended: false } ? _active : null;
+            switch (message?.Type)
+            {
+                case "run" when message.Request is null:
+                    await socket.CloseAsync(CloseStatus.ProtocolError, "a run message needs a request").ConfigureAwait(false);
+                    break;
+                case "run" when active is not null:
+                    await socket.SendJsonAsync(
+                        RunEvent.Error(RunOutcome.Rejected, "A run is already active on this connection: send kill, or wait for its exit event.\n"), Json).ConfigureAwait(false);
+                    break;
+                case "run":
+                    _active = Start(message.Request!);
+                    break;
+                case "stdin":
+                    active?.Write(message.Data ?? "");
+                    break;
+                case "stdin-close":
+                    active?.Stdin.Writer.TryComplete();
+                    break;
+                case "kill":
+                    active?.Kill.Cancel();
+                    break;
+                default:
+                    await socket.CloseAsync(CloseStatus.ProtocolError, $"unknown message type \"{message?.Type}\": use run, stdin, stdin-close or kill").ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        private Run Start(RunRequest request)
+        {
+            var run = new Run(stdinLimit);
+            socket.BeginWork();
+            run.Pump = Task.Run(async () =>
+            {
+                try
+                {
+                    var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId };
+                    await foreach (var e in runs.RunAsync(request, input, socket.Ended).ConfigureAwait(false))
+                    {
+                        // Over before the client hears so: a run sent right after the final event is accepted.
+                        run.Ended |= e.IsFinal;
+                        await socket.SendJsonAsync(e, Json).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (socket.Ended.IsCancellationRequested)
+                {
+                    // The connection ended; the run service killed the program.
+                }
+                finally
+                {
+                    run.Ended = true;
+                    run.Stdin.Writer.TryComplete();
+                    socket.EndWork();
+                }
+            });
+            return run;
+        }
+    }
+
+    private sealed class Run(long stdinLimit)
+    {
+        private long _written;
+
+        public Channel<string> Stdin { get; } = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+        public CancellationTokenSource Kill { get; } = new();
+
+        public Task Pump { get; set; } = Task.CompletedTask;
+
+        /// <summary>Set once the final event is on its way (read by the receiving task).</summary>
+        public volatile bool Ended;
+
+        /// <summary>
+        /// Queues input. The sandbox ends stdin at its limit anyway; counting here keeps a client
+        /// from queueing more than that while the program is not reading.
+        /// </summary>
+        public void Write(string data)
+        {
+            _written += data.Length;
+            if (_written <= stdinLimit)
+            {
+                Stdin.Writer.TryWrite(data);
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Playground.Web.Terminals;
+
+/// <summary>Close statuses of the terminal endpoints (docs/TERMINAL.md).</summary>
+internal static class CloseStatus
+{
+    public const int Normal = 1000;
+    public const int GoingAway = 1001;
+    public const int ProtocolError = 1002;
+    public const int UnsupportedData = 1003;
+    public const int TooBig = 1009;
+    public const int IdleTimeout = 4408;
+    public const int SessionLimit = 4410;
+}
+
+/// <summary>One received message: its type and bytes (valid until the next receive).</summary>
+internal readonly record struct Frame(WebSocketMessageType Type, ReadOnlyMemory<byte> Data)
+{
+    public string Text => Encoding.UTF8.GetString(Data.Span);
+}
+
+/// <summary>
+/// A server-side WebSocket with the limits every terminal endpoint shares: a frame size cap,
+/// an idle timeout while nothing runs, a session limit, one sender at a time, and a close
+/// handshake that cannot hang (the connection is dropped when the client does not answer).
+/// One task receives; any task may send.
+/// </summary>
+internal sealed class TerminalSocket : IAsyncDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly TerminalOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _ended;
+    private readonly byte[] _buffer;
+    private readonly long _started;
+    private readonly Task _watchdog;
+    private long _lastActivity;
+    private int _busy;
+    private int _closeRequested;
+
+    public TerminalSocket(WebSocket socket, TerminalOptions options, TimeProvider time, CancellationToken aborted, CancellationToken stopping)
+    {
+        _socket = socket;
+        _options = options;
+        _time = time;
+        _buffer = new byte[options.MaxFrameBytes];
+        _ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _started = _lastActivity = time.GetTimestamp();
+        stopping.Register(() => _ = CloseAsync(CloseStatus.GoingAway, "server shutting down"));
+        _watchdog = WatchAsync();
+    }
+
+    /// <summary>Cancelled when the connection is over: runs started for it must stop.</summary>
+    public CancellationToken Ended => _ended.Token;
+
+    /// <summary>The status and reason of the close this side sent, if any.</summary>
+    public (int Status, string Reason)? SentClose { get; private set; }
+
+    /// <summary>Whether the origin may open this socket. No Origin header: not a browser, allowed.</summary>
+    public static bool OriginAllowed(HttpContext context, TerminalOptions options)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || options.AllowedOrigins.Contains("*"))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        // Same origin: the page was served by this host (and port).
+        var host = context.Request.Host;
+        var port = host.Port ?? (context.Request.IsHttps ? 443 : 80);
+        if (string.Equals(uri.Host, host.Host, StringComparison.OrdinalIgnoreCase) && uri.Port == port)
+        {
+            return true;
+        }
+
+        return options.AllowedOrigins.Any(a => string.Equals(a.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Answers a request that cannot become this socket: not an upgrade, or a refused origin.</summary>
+    public static IResult? Refuse(HttpContext context, TerminalOptions options, string endpoint)
+    {
+        if (!OriginAllowed(context, options))
+        {
+            return Results.Text($"Origin {context.Request.Headers.Origin} may not open {endpoint}.\n", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return context.WebSockets.IsWebSocketRequest
+            ? null
+            : Results.Text($"{endpoint} is a WebSocket endpoint: connect with a WebSocket client (see docs/TERMINAL.md).\n", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>Marks a run as in progress: the idle timeout does not apply while one is.</summary>
+    public void BeginWork() => Interlocked.Increment(ref _busy);
+
+    public void EndWork()
+    {
+        Interlocked.Decrement(ref _busy);
+        Touch();
+    }
+
+    /// <summary>The next whole message, or null once the connection is closing or closed.</summary>
+    public async Task<Frame?> ReceiveAsync()
+    {
+        var length = 0;
+        while (true)
+        {
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                // After a close was sent, whatever still arrives is read into the start of the
+                // buffer and dropped until the client's close frame.
+                var space = Volatile.Read(ref _closeRequested) != 0 ? _buffer.AsMemory() : _buffer.AsMemory(length);
+                result = await _socket.ReceiveAsync(space, _ended.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            {
+                await _ended.CancelAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await CloseAsync(CloseStatus.Normal, "").ConfigureAwait(false);
+                await _ended.CancelAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            if (Volatile.Read(ref _closeRequested) != 0)
+            {
+                length = 0;
+                continue;
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                Touch();
+                return new Frame(result.MessageType, _buffer.AsMemory(0, length));
+            }
+
+            if (length == _buffer.Length)
+            {
+                await CloseAsync(CloseStatus.TooBig, $"frame larger than {_options.MaxFrameBytes} bytes").ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);
+
+    public Task SendJsonAsync<T>(T value, JsonSerializerOptions options) =>
+        SendAsync(JsonSerializer.SerializeToUtf8Bytes(value, options), WebSocketMessageType.Text);
+
+    /// <summary>Sends one message; dropped once a close was sent or the connection is gone.</summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageType type)
+    {
+        await _sendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _closeRequested) != 0 || _socket.State != WebSocketState.Open)
+            {
+                return;
+            }
+
+            await _socket.SendAsync(data, type, endOfMessage: true, _ended.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            await _ended.CancelAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends a close frame (once) and gives the client <see cref="TerminalOptions.CloseGrace"/>
+    /// to answer before the connection is dropped. The receiving task sees the answer.
+    /// </summary>
+    public async Task CloseAsync(int status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
+        await _sendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                SentClose = (status, reason);
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)status, Truncate(reason), _ended.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // Already gone.
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        if (!_ended.IsCancellationRequested)
+        {
+            _ended.CancelAfter(_socket.State == WebSocketState.Closed ? TimeSpan.Zero : _options.CloseGrace);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ended.CancelAsync().ConfigureAwait(false);
+        await _watchdog.ConfigureAwait(false);
+        if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
+        {
+            _socket.Abort();
+        }
+
+        _ended.Dispose();
+        _sendLock.Dispose();
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+
+    /// <summary>Closes the connection when it is idle or over its session limit.</summary>
+    private async Task WatchAsync()
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(Math.Min(_options.IdleTimeout.Ticks, _options.SessionLimit.Ticks) / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        using var timer = new PeriodicTimer(period, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_ended.Token).ConfigureAwait(false))
+            {
+                if (_time.GetElapsedTime(_started) >= _options.SessionLimit)
+                {
+                    await CloseAsync(CloseStatus.SessionLimit, $"session limit of {Describe(_options.SessionLimit)} reached").ConfigureAwait(false);
+                }
+                else if (Volatile.Read(ref _busy) == 0 && _time.GetElapsedTime(Interlocked.Read(ref _lastActivity)) >= _options.IdleTimeout)
+                {
+                    await CloseAsync(CloseStatus.IdleTimeout, $"idle for {Describe(_options.IdleTimeout)}").ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection ended.
+        }
+    }
+
+    private static string Describe(TimeSpan t) => t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";
+
+    /// <summary>Close reasons are limited to 123 bytes of UTF-8.</summary>
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= 123)
+        {
+            return reason;
+        }
+
+        var end = reason.Length;
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > 120)
+        {
+            end--;
+        }
+
+        return reason[..end] + "...";
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Playground.Sandbox.Runs;
+using Playground.Web.Snippets;
+
+namespace Playground.Web.Terminals;
+
+/// <summary>
+/// <c>/ws/v1/tty?code=…</c> (or <c>id=</c> a snippet; <c>mode</c>, <c>vet</c>, <c>arg</c>):
+/// the program as a raw byte stream, for tools like websocat and wscat. Output (stdout and
+/// stderr, and build errors) comes as binary frames; frames from the client are stdin. A
+/// text frame is a line (a newline is added when missing), an empty frame or a lone Ctrl+D
+/// ends the input, a lone Ctrl+C kills the program. The run's outcome is the close reason:
+/// <c>exited 0</c>, <c>exited 3</c>, <c>build-error</c>, <c>timeout</c>, ….
+/// </summary>
+internal static class TtyEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, ISnippetStore snippets, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+    {
+        if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/tty") is { } refusal)
+        {
+            return refusal;
+        }
+
+        var query = context.Request.Query;
+        string? source = query["code"];
+        if (source is null && query["id"].ToString() is { Length: > 0 } id)
+        {
+            var body = await snippets.GetAsync(id, context.RequestAborted);
+            if (body is null)
+            {
+                return Results.Text($"Snippet {id} not found.\n", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            source = Encoding.UTF8.GetString(body);
+        }
+
+        if (source is null)
+        {
+            return Results.Text("Give the program as code=… (URL-encoded source or txtar) or id=… (a shared snippet).\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var mode = query["mode"].ToString() switch
+        {
+            "" or "live" => RunMode.Live,
+            "playback" => RunMode.Playback,
+            var other => (RunMode?)null,
+        };
+        if (mode is null)
+        {
+            return Results.Text($"mode must be live or playback, not {query["mode"]}.\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var request = new RunRequest
+        {
+            Source = source,
+            Mode = mode.Value,
+            WithVet = query["vet"] is ["1" or "true"],
+            Args = query["arg"].Where(a => a is not null).Select(a => a!).ToList(),
+        };
+
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
+        var stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var kill = new CancellationTokenSource();
+        socket.BeginWork();
+        var pump = PumpAsync(socket, runs.RunAsync(request, new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id }, socket.Ended));
+
+        while (await socket.ReceiveAsync() is { } frame)
+        {
+            var text = frame.Text;
+            if (text.Length == 0 || text == "\u0004")
+            {
+                stdin.Writer.TryComplete();
+            }
+            else if (text == "\u0003")
+            {
+                await kill.CancelAsync();
+            }
+            else
+            {
+                stdin.Writer.TryWrite(frame.Type == WebSocketMessageType.Text && !text.EndsWith('\n') ? text + "\n" : text);
+            }
+        }
+
+        await pump;
+        return Results.Empty;
+    }
+
+    private static async Task PumpAsync(TerminalSocket socket, IAsyncEnumerable<RunEvent> events)
+    {
+        try
+        {
+            await foreach (var e in events.ConfigureAwait(false))
+            {
+                switch (e.Kind)
+                {
+                    case RunEventKind.Stdout or RunEventKind.Stderr or RunEventKind.Vet:
+                        await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
+                        break;
+                    case RunEventKind.Exit or RunEventKind.Error:
+                        if (e.Kind == RunEventKind.Error || e.Outcome != RunOutcome.Exited)
+                        {
+                            // Build errors and limit messages are what a terminal would have printed.
+                            await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
+                        }
+
+                        var reason = e.Outcome == RunOutcome.Exited ? $"exited {e.ExitCode}" : System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(e.Outcome.ToString()!);
+                        await socket.CloseAsync(CloseStatus.Normal, reason).ConfigureAwait(false);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (socket.Ended.IsCancellationRequested)
+        {
+            // The connection ended; the run service killed the program.
+        }
+        finally
+        {
+            socket.EndWork();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.WebSockets;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Terminals;
+
+/// <summary><c>/ws/v1/tty</c>: the program as raw bytes, for wscat-style tools.</summary>
+[Collection(WebAppTests.Name)]
+public sealed class TtySocketTests(WebAppFixture app)
+{
+    private static string Tty(string source, string extra = "") => "/ws/v1/tty?code=" + Uri.EscapeDataString(source) + extra;
+
+    [Fact]
+    public async Task Hello_BinaryOutputThenCloseReasonExited0()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"raw hello\") }\n"));
+        var frames = await ws.ReceiveUntilCloseAsync();
+
+        Assert.Equal("raw hello\n", string.Concat(frames.Select(f => f.Text)));
+        Assert.All(frames, f => Assert.Equal(WebSocketMessageType.Binary, f.Type));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.Socket.CloseStatus);
+        Assert.Equal("exited 0", ws.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task Interactive_TextFrameIsALine_EmptyFrameIsEof()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("""
+            package main
+
+            import (
+            	"bufio"
+            	"fmt"
+            	"os"
+            )
+
+            func main() {
+            	fmt.Print("name? ")
+            	in := bufio.NewScanner(os.Stdin)
+            	for in.Scan() {
+            		fmt.Printf("Hello, %s!\n", in.Text())
+            	}
+            	fmt.Println("bye")
+            	os.Exit(3)
+            }
+            """));
+
+        var output = "";
+        while (await ws.ReceiveAsync() is { } frame)
+        {
+            output += frame.Text;
+            if (output == "name? ")
+            {
+                await ws.SendTextAsync("Ada");
+            }
+            else if (output.EndsWith("Hello, Ada!\n", StringComparison.Ordinal))
+            {
+                await ws.SendTextAsync("");
+            }
+        }
+
+        Assert.Equal("name? Hello, Ada!\nbye\n", output);
+        Assert.Equal("exited 3", ws.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task BuildError_ErrorTextThenReasonBuildError()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("package main\n\nfunc main() { undefinedThing() }\n"));
+        var frames = await ws.ReceiveUntilCloseAsync();
+
+        Assert.Contains("undefined: undefinedThing", string.Concat(frames.Select(f => f.Text)), StringComparison.Ordinal);
+        Assert.Equal("build-error", ws.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task CtrlC_KillsTheProgram()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"spinning\")\n\tfor {\n\t}\n}\n"));
+        Assert.Equal("spinning\n", (await ws.ReceiveAsync())!.Value.Text);
+        await ws.SendTextAsync("\u0003");
+
+        var rest = await ws.ReceiveUntilCloseAsync();
+        Assert.Equal("killed", ws.Socket.CloseStatusDescription);
+        Assert.Contains("killed", string.Concat(rest.Select(f => f.Text)), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task NoProgram_400AndUnknownSnippet_404()
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, "/ws/v1/tty", null));
+        Assert.Equal(HttpStatusCode.NotFound, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, "/ws/v1/tty?id=doesNotExist", null));
+        Assert.Equal(HttpStatusCode.BadRequest, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, Tty("package main", "&mode=fast"), null));
+    }
+}
