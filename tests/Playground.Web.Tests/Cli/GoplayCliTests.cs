@@ -31,6 +31,28 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
         Assert.Equal("to stderr\n", stderr);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_OnATerminal_ProgressOnStderrAndColoursUnlessNoColor(bool noColor)
+    {
+        // script(1) gives goplay a pseudo-terminal, as an interactive shell would.
+        var file = Write("tty.go", "package main\n\nfunc main() { nope() }\n");
+        var command = $"'{Goplay.Executable}' run '{file}'";
+        var env = new Dictionary<string, string> { ["TERM"] = "xterm" };
+        if (noColor)
+        {
+            env["NO_COLOR"] = "1";
+        }
+
+        var (code, transcript, _) = await Goplay.RunAsync(app.BaseAddress, ["-q", "-e", "-c", command, "/dev/null"], env: env, fileName: "/usr/bin/script");
+
+        Assert.Equal(125, code);
+        Assert.Contains("building…", transcript, StringComparison.Ordinal);
+        Assert.Contains("undefined: nope", transcript, StringComparison.Ordinal);
+        Assert.Equal(!noColor, transcript.Contains("\e[31m", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Run_OsExit3_ExitsWith3()
     {

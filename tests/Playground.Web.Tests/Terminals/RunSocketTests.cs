@@ -190,6 +190,14 @@ public sealed class RunSocketTests(WebAppFixture app)
             Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
         }
 
+        // /socket has the same limit. (/ws/v1/tty is never idle: it runs from the first moment
+        // and closes when the program ends.)
+        await using (var quiet = await WebSocketClient.ConnectAsync(web.BaseAddress, "/socket"))
+        {
+            Assert.Empty(await quiet.ReceiveUntilCloseAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(4408, (int)quiet.Socket.CloseStatus!);
+        }
+
         // A running program is not idle; the session limit still ends the connection.
         await using var busy = await WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/run");
         await busy.SendJsonAsync(Run("package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(time.Minute) }\n"));

@@ -86,6 +86,17 @@ public sealed class TtySocketTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task OversizedFrame_1009_AndForeignOrigin_403()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("package main\n\nimport \"os\"\n\nfunc main() { os.Stdin.Read(make([]byte, 1)) }\n"));
+        await ws.SendBinaryAsync(new byte[(2 << 20) + 1]);
+        await ws.ReceiveUntilCloseAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, ws.Socket.CloseStatus);
+
+        Assert.Equal(HttpStatusCode.Forbidden, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, Tty("package main"), "https://evil.example"));
+    }
+
+    [Fact]
     public async Task NoProgram_400AndUnknownSnippet_404()
     {
         Assert.Equal(HttpStatusCode.BadRequest, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, "/ws/v1/tty", null));
