@@ -1,3 +1,5 @@
+using Playground.Outbound;
+
 namespace Playground.Cli;
 
 /// <summary>goplay, the terminal client: see <see cref="Cli.Usage"/> and docs/TERMINAL.md.</summary>

@@ -82,6 +82,16 @@ public sealed class SandboxOptions
     /// <summary>Memory for built binaries kept for identical programs (least recently used evicted first).</summary>
     public long BinaryCacheBytes { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// A host directory holding the module proxy's unix socket (<c>modules.sock</c>), mounted into
+    /// builders; unset: builders get <c>GOPROXY=off</c> and only the standard library builds.
+    /// Set by the host from the <c>Modules</c> section, not usually by hand.
+    /// </summary>
+    public string? ModuleSocketDirectory { get; set; }
+
+    /// <summary>GOSUMDB for builders when modules are on: a database served through the module route, or off.</summary>
+    public string ChecksumDatabase { get; set; } = "off";
+
     /// <summary>Any playground container older than this is removed; null means build timeout + run wall time + 5 minutes.</summary>
     public TimeSpan? MaxContainerLifetime { get; set; }
 

@@ -8,6 +8,7 @@ using Playground.Web.Terminals;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
+builder.AddModules();
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
 builder.AddGoDevApi();

@@ -70,6 +70,25 @@ internal static class ContainerSpecs
         },
     };
 
+    /// <summary>Where builders see the module proxy's socket directory.</summary>
+    private const string ModuleSocketMount = "/run/goplay-modules";
+
+    /// <summary>
+    /// Modules come through the agent's loopback relay to the module proxy's unix socket (the
+    /// builder still has no network); without a socket, imports that need modules fail clearly.
+    /// </summary>
+    private static string[] ModuleEnvironment(SandboxOptions o) => o.ModuleSocketDirectory is null
+        ? ["GOPROXY=off", "GOSUMDB=off"]
+        :
+        [
+            "GOPROXY=http://127.0.0.1:8642/gomod",
+            "GOSUMDB=" + o.ChecksumDatabase,
+            "GOPRIVATE=",
+            "GONOPROXY=",
+            "GONOSUMDB=",
+            "GOPLAY_MODULE_SOCKET=" + ModuleSocketMount + "/modules.sock",
+        ];
+
     /// <summary>A builder; with <paramref name="serve"/> it answers one build request after another on its stdin (pooled).</summary>
     public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time, bool serve = false) => new()
     {
@@ -90,10 +109,8 @@ internal static class ContainerSpecs
             "GO111MODULE=on",
             "GOTOOLCHAIN=local",
             "GOFLAGS=-mod=mod",
-            // No module route yet: imports that need the network fail with a clear message.
-            "GOPROXY=off",
-            "GOSUMDB=off",
             "GOTELEMETRY=off",
+            .. ModuleEnvironment(o),
         ],
         WorkingDir = "/tmp",
         // Fixed names, so nothing about the host or the container id shows through /etc.
@@ -130,6 +147,10 @@ internal static class ContainerSpecs
             Mounts =
             [
                 new Mount { Type = "volume", Source = cacheVolume, Target = "/cache", ReadOnly = false },
+                // The directory holds only the socket and is not writable by the sandbox user.
+                .. (o.ModuleSocketDirectory is { } socketDirectory
+                    ? [new Mount { Type = "bind", Source = socketDirectory, Target = ModuleSocketMount, ReadOnly = false }]
+                    : Array.Empty<Mount>()),
             ],
             LogConfig = new LogConfig { Type = "none" },
             Runtime = o.Runtime,

@@ -1,4 +1,4 @@
-using Playground.Cli;
+using Playground.Outbound;
 
 namespace Playground.Web.Tests.Cli;
 

@@ -64,6 +64,7 @@ const maxOutput = 64 << 10
 var linkerFlags = []string{"-s", "-w"}
 
 func main() {
+	startModuleRelay()
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		serve()
 		return

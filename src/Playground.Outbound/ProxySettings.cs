@@ -1,14 +1,15 @@
 using System.Net;
 
-namespace Playground.Cli;
+namespace Playground.Outbound;
 
 /// <summary>
 /// Which proxy a connection to the server uses, from <c>HTTPS_PROXY</c>, <c>HTTP_PROXY</c>,
 /// <c>ALL_PROXY</c> (upper or lower case; <c>http://</c> and <c>socks5://</c>) and <c>NO_PROXY</c>,
-/// the way curl reads them. Resolved here rather than by .NET's default so the client knows
-/// which proxy it tried and can fall back to a direct connection and say so.
+/// the way curl reads them. Resolved here rather than by .NET's default so the caller knows
+/// which proxy it tried and can fall back to a direct connection and say so. Shared by the
+/// goplay client and the module proxy.
 /// </summary>
-internal sealed class ProxySettings(string? https, string? http, string? all, string? noProxy)
+public sealed class ProxySettings(string? https, string? http, string? all, string? noProxy)
 {
     public static ProxySettings FromEnvironment(Func<string, string?> env) => new(
         First(env, "https_proxy", "HTTPS_PROXY"),

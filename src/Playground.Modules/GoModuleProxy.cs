@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Playground.Modules;
+
+/// <summary>
+/// The GOPROXY-protocol route builders use (<c>GOPROXY=…/gomod</c>): module versions come
+/// from the upstream once and then from the on-disk cache; version lists and <c>@latest</c>
+/// are reused for <see cref="ModuleOptions.ListCacheTime"/>; denied modules get 403 with the
+/// reason, which the go command shows as the build error.
+/// </summary>
+public sealed partial class GoModuleProxy
+{
+    private readonly ModuleOptions _options;
+    private readonly ModuleUpstream _upstream;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GoModuleProxy> _logger;
+    private readonly Counter<long> _requests;
+    private readonly ConcurrentDictionary<string, Lazy<Task<Fetched>>> _inFlight = new();
+    private readonly string _cache;
+
+    internal GoModuleProxy(IOptions<ModuleOptions> options, ModuleUpstream upstream, TimeProvider time, ILogger<GoModuleProxy> logger, IMeterFactory meters)
+    {
+        _options = options.Value;
+        _upstream = upstream;
+        _time = time;
+        _logger = logger;
+        _requests = meters.Create("Playground.Modules").CreateCounter<long>("playground.modules.requests", description: "GOPROXY requests from builders, by result");
+        _cache = Path.GetFullPath(_options.CacheDirectory);
+        Directory.CreateDirectory(_cache);
+    }
+
+    /// <summary>Answers one GOPROXY request; <paramref name="path"/> is what follows the route prefix.</summary>
+    public async Task HandleAsync(HttpContext context, string path)
+    {
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
+        if (path.StartsWith("sumdb/", StringComparison.Ordinal))
+        {
+            await ChecksumDatabaseAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        var match = ModuleRequest().Match(path);
+        if (!match.Success || path.Contains("..", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal))
+        {
+            await TextAsync(response, StatusCodes.Status404NotFound, "not a GOPROXY request: " + path, "invalid").ConfigureAwait(false);
+            return;
+        }
+
+        var module = Unescape(match.Groups["module"].Value);
+        if (ModulePolicy.Check(module, _options) is { } refusal)
+        {
+            LogDenied(_logger, module);
+            await TextAsync(response, StatusCodes.Status403Forbidden, refusal, "denied").ConfigureAwait(false);
+            return;
+        }
+
+        var file = Path.Combine(_cache, path.Replace('/', Path.DirectorySeparatorChar));
+        var immutable = !path.EndsWith("/@v/list", StringComparison.Ordinal) && !path.EndsWith("/@latest", StringComparison.Ordinal);
+        if (Fresh(file, immutable))
+        {
+            _requests.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+            await SendFileAsync(response, file, path).ConfigureAwait(false);
+            return;
+        }
+
+        // One upstream fetch per path however many builds ask at once.
+        var fetch = _inFlight.GetOrAdd(path, p => new Lazy<Task<Fetched>>(() => FetchAsync(p, file)));
+        Fetched fetched;
+        try
+        {
+            fetched = await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (fetch.Value.IsCompleted)
+            {
+                _inFlight.TryRemove(KeyValuePair.Create(path, fetch));
+            }
+        }
+
+        if (fetched.Status == StatusCodes.Status200OK)
+        {
+            _requests.Add(1, new KeyValuePair<string, object?>("result", "fetched"));
+            await SendFileAsync(response, file, path).ConfigureAwait(false);
+            return;
+        }
+
+        await TextAsync(response, fetched.Status, fetched.Message, fetched.Status is 404 or 410 ? "not-found" : "error").ConfigureAwait(false);
+    }
+
+    private bool Fresh(string file, bool immutable)
+    {
+        var info = new FileInfo(file);
+        return info.Exists && (immutable || _time.GetUtcNow() - info.LastWriteTimeUtc < _options.ListCacheTime);
+    }
+
+    private async Task<Fetched> FetchAsync(string path, string file)
+    {
+        // Not the requester's token: other builds may be waiting for the same file.
+        using var timeout = new CancellationTokenSource(_options.UpstreamTimeout);
+        try
+        {
+            using var upstream = await _upstream.GetAsync(path, timeout.Token).ConfigureAwait(false);
+            if (upstream.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Gone)
+            {
+                var body = await upstream.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+                return new Fetched((int)upstream.StatusCode, body.Length > 0 && body.Length < 2000 ? body.TrimEnd() : "not found");
+            }
+
+            if (!upstream.IsSuccessStatusCode)
+            {
+                LogUpstreamStatus(_logger, path, (int)upstream.StatusCode);
+                return new Fetched(StatusCodes.Status502BadGateway, $"the module proxy {_options.Upstream} answered {(int)upstream.StatusCode} {upstream.ReasonPhrase} for {path}");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temp = file + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            try
+            {
+                await using (var output = File.Create(temp))
+                {
+                    await using var input = await upstream.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                    var buffer = new byte[81920];
+                    long total = 0;
+                    int read;
+                    while ((read = await input.ReadAsync(buffer, timeout.Token).ConfigureAwait(false)) > 0)
+                    {
+                        total += read;
+                        if (total > _options.MaxZipBytes)
+                        {
+                            return new Fetched(StatusCodes.Status502BadGateway, $"{path} is larger than this playground's limit of {_options.MaxZipBytes >> 20} MiB (Modules:MaxZipBytes)");
+                        }
+
+                        await output.WriteAsync(buffer.AsMemory(0, read), timeout.Token).ConfigureAwait(false);
+                    }
+                }
+
+                // Whole or not at all: a reader never sees half a zip.
+                File.Move(temp, file, overwrite: true);
+                LogFetched(_logger, path);
+                return new Fetched(StatusCodes.Status200OK, "");
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            LogUpstreamFailed(_logger, e, path);
+            return new Fetched(StatusCodes.Status502BadGateway, $"the module proxy {_options.Upstream} could not be reached: {e.Message}");
+        }
+    }
+
+    private async Task ChecksumDatabaseAsync(HttpContext context, string path)
+    {
+        var database = _options.ChecksumDatabase;
+        if (database == "off" || !path.StartsWith($"sumdb/{database}/", StringComparison.Ordinal) || path.Contains("..", StringComparison.Ordinal))
+        {
+            // 404 on .../supported tells the go command this proxy does not serve that database.
+            await TextAsync(context.Response, StatusCodes.Status404NotFound, "checksum database not served here", "invalid").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            using var upstream = await _upstream.GetAsync(path, context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = (int)upstream.StatusCode;
+            context.Response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
+            await upstream.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            _requests.Add(1, new KeyValuePair<string, object?>("result", "sumdb"));
+        }
+        catch (HttpRequestException e)
+        {
+            await TextAsync(context.Response, StatusCodes.Status502BadGateway, $"the checksum database could not be reached through {_options.Upstream}: {e.Message}", "error").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SendFileAsync(HttpResponse response, string file, string path)
+    {
+        response.ContentType = path.EndsWith(".zip", StringComparison.Ordinal) ? "application/zip"
+            : path.EndsWith(".info", StringComparison.Ordinal) || path.EndsWith("/@latest", StringComparison.Ordinal) ? "application/json"
+            : "text/plain; charset=utf-8";
+        await response.SendFileAsync(file).ConfigureAwait(false);
+    }
+
+    private async Task TextAsync(HttpResponse response, int status, string message, string result)
+    {
+        _requests.Add(1, new KeyValuePair<string, object?>("result", result));
+        response.StatusCode = status;
+        // The go command prints a short text/plain body under "server response:".
+        response.ContentType = "text/plain; charset=utf-8";
+        await response.WriteAsync(message + "\n", Encoding.UTF8).ConfigureAwait(false);
+    }
+
+    /// <summary>Module paths on the wire escape capitals as !lower (golang.org/x/mod/module).</summary>
+    internal static string Unescape(string escaped)
+    {
+        var text = new StringBuilder(escaped.Length);
+        for (var i = 0; i < escaped.Length; i++)
+        {
+            text.Append(escaped[i] == '!' && i + 1 < escaped.Length ? char.ToUpperInvariant(escaped[++i]) : escaped[i]);
+        }
+
+        return text.ToString();
+    }
+
+    [GeneratedRegex(@"^(?<module>[a-z0-9.!_~+\-]+(/[a-z0-9.!_~+\-]+)*)/(@v/(list|[^/]+\.(info|mod|zip))|@latest)$")]
+    private static partial Regex ModuleRequest();
+
+    private sealed record Fetched(int Status, string Message);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Module proxy fetched {Path} from the upstream")]
+    private static partial void LogFetched(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Module proxy: upstream answered {Status} for {Path}")]
+    private static partial void LogUpstreamStatus(ILogger logger, string path, int status);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Module proxy: fetching {Path} failed")]
+    private static partial void LogUpstreamFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Information, Message = "Module proxy denied {Module}")]
+    private static partial void LogDenied(ILogger logger, string module);
+}

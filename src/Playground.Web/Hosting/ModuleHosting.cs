@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+using Playground.Modules;
+using Playground.Sandbox;
+
+namespace Playground.Web.Hosting;
+
+/// <summary>
+/// The single-process shape: the GOPROXY route runs in this process on a unix socket that the
+/// sandbox mounts into builders (docs/PROXY.md). Registered before the sandbox so the socket
+/// is up before the first builder starts.
+/// </summary>
+internal static partial class ModuleHosting
+{
+    public static WebApplicationBuilder AddModules(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddGoModules(builder.Configuration);
+        var section = builder.Configuration.GetSection(ModuleOptions.SectionName);
+        if (!section.GetValue(nameof(ModuleOptions.Enabled), true))
+        {
+            return builder;
+        }
+
+        var instance = Unsafe().Replace(builder.Configuration["Sandbox:InstanceName"] ?? Environment.MachineName, "-");
+        var directory = section["SocketDirectory"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(Path.GetTempPath(), $"goplay-modules-{instance}-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ModuleSocketServer>(sp, directory));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModuleSocketServer>());
+        var checksumDatabase = section.GetValue(nameof(ModuleOptions.ChecksumDatabase), new ModuleOptions().ChecksumDatabase)!;
+        builder.Services.PostConfigure<SandboxOptions>(o =>
+        {
+            o.ModuleSocketDirectory ??= directory;
+            o.ChecksumDatabase = checksumDatabase;
+        });
+        return builder;
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9_-]")]
+    private static partial Regex Unsafe();
+}

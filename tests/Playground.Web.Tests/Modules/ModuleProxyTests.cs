@@ -1,0 +1,117 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Playground.Sandbox.Runs;
+using Playground.Web.Tests.Infrastructure;
+
+namespace Playground.Web.Tests.Modules;
+
+/// <summary>
+/// Third-party imports end to end: the hub, builders without network, the in-process GOPROXY
+/// route on its unix socket, the on-disk cache, a real tinyproxy as the corporate proxy, and
+/// an upstream serving real module zips.
+/// </summary>
+[Collection(WebAppTests.Name)]
+public sealed class ModuleProxyTests : IAsyncLifetime
+{
+    private const string UsesGreet = "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello(\"gopher\")) }\n";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("goplay-modules-test-").FullName;
+    private GoProxyUpstream _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await GoProxyUpstream.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private Task<WebProcess> StartWebAsync(params string[] extra) => WebProcess.StartAsync(
+    [
+        "--Sandbox:InstanceName=modules-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+        "--Modules:Upstream=" + _upstream.Url, "--Modules:ChecksumDatabase=off", "--Modules:CacheDirectory=" + Path.Combine(_dir, "cache-" + Guid.NewGuid().ToString("N")[..6]),
+        .. extra,
+    ]);
+
+    private static async Task<List<RunEvent>> RunThroughHubAsync(WebProcess web, RunRequest request)
+    {
+        await using var connection = new HubConnectionBuilder().WithUrl(new Uri(web.BaseAddress, "/hubs/run")).AddJsonProtocol().Build();
+        await connection.StartAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        stdin.Writer.Complete();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var events = new List<RunEvent>();
+        await foreach (var e in connection.StreamAsync<RunEvent>("Run", request, stdin.Reader, timeout.Token))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    private static RunRequest Source(string source) => new() { Source = source };
+
+    private static string Describe(List<RunEvent> events) => string.Join(" | ", events.Select(e => $"{e.Kind}:{e.Outcome}:{e.Data}"));
+
+    [Fact]
+    public async Task ThirdPartyImport_ThroughTheHub_RunsAndTheSecondBuildUsesTheCache()
+    {
+        await using var web = await StartWebAsync();
+
+        // A single file with an import: go.mod is made for it and the version resolved (as go.dev).
+        var first = await RunThroughHubAsync(web, Source(UsesGreet));
+        Assert.True(first[^1].Outcome == RunOutcome.Exited, Describe(first));
+        Assert.Equal("Hello, gopher from example.com/greet v1.0.0\n", string.Concat(first.Where(e => e.Kind == RunEventKind.Stdout).Select(e => e.Data)));
+        Assert.Contains("/example.com/greet/@v/v1.0.0.zip", _upstream.Requests);
+        var fetched = _upstream.Requests.Count;
+
+        // Another program (so not a cached binary) with its own go.mod pinning the version.
+        var second = await RunThroughHubAsync(web, Source(UsesGreet.Replace("gopher", "again", StringComparison.Ordinal) +
+            "-- go.mod --\nmodule play\n\ngo 1.19\n\nrequire example.com/greet v1.0.0\n"));
+        Assert.True(second[^1].Outcome == RunOutcome.Exited, Describe(second));
+        Assert.Equal("Hello, again from example.com/greet v1.0.0\n", string.Concat(second.Where(e => e.Kind == RunEventKind.Stdout).Select(e => e.Data)));
+        Assert.Equal(fetched, _upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task DeniedModule_BuildFailsWithTheReason()
+    {
+        await using var web = await StartWebAsync("--Modules:Deny:0=example.com/evil");
+        var events = await RunThroughHubAsync(web, Source("package main\n\nimport \"example.com/evil\"\n\nfunc main() { println(evil.Hello(\"x\")) }\n"));
+
+        Assert.Equal(RunOutcome.BuildError, events[^1].Outcome);
+        Assert.Contains("module example.com/evil is not allowed on this playground (denied by Modules:Deny pattern example.com/evil)", events[^1].Data, StringComparison.Ordinal);
+        Assert.DoesNotContain(_upstream.Requests, r => r.Contains("evil", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CorporateProxy_UsedThenDown_FallsBackDirectAndSaysSo()
+    {
+        await using var proxy = await RealProxies.TinyProxy.StartAsync(_dir);
+        await using var web = await StartWebAsync("--Modules:Proxy=" + proxy.Url, "--Modules:ProxyCooldown=00:00:01");
+
+        var viaProxy = await RunThroughHubAsync(web, Source(UsesGreet));
+        Assert.True(viaProxy[^1].Outcome == RunOutcome.Exited, Describe(viaProxy));
+        Assert.Contains($"GET {_upstream.Url}example.com/greet/@v/v1.0.0.zip", await proxy.LogAsync(), StringComparison.Ordinal);
+
+        // The proxy goes away: the next module still arrives, directly, and the server says so.
+        await proxy.DisposeAsync();
+        var direct = await RunThroughHubAsync(web, Source(UsesGreet.Replace("example.com/greet", "example.com/other", StringComparison.Ordinal).Replace("greet.Hello", "other.Hello", StringComparison.Ordinal)));
+        Assert.True(direct[^1].Outcome == RunOutcome.Exited, Describe(direct));
+        Assert.Contains("/example.com/other/@v/v1.0.0.zip", _upstream.Requests);
+        Assert.Contains($"Module proxy {proxy.Url} failed", web.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoProxyCoveringTheUpstream_GoesDirect()
+    {
+        await using var proxy = await RealProxies.TinyProxy.StartAsync(_dir);
+        await using var web = await StartWebAsync("--Modules:Proxy=" + proxy.Url, "--Modules:NoProxy=127.0.0.1");
+
+        var events = await RunThroughHubAsync(web, Source(UsesGreet));
+        Assert.True(events[^1].Outcome == RunOutcome.Exited, Describe(events));
+        Assert.Contains("/example.com/greet/@v/v1.0.0.zip", _upstream.Requests);
+        Assert.DoesNotContain(_upstream.Url.Authority, await proxy.LogAsync(), StringComparison.Ordinal);
+    }
+}
