@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
-using Playground.Outbound;
 
 namespace Playground.Cli;
 

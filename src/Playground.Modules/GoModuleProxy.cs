@@ -24,7 +24,7 @@ public sealed partial class GoModuleProxy
     private readonly ConcurrentDictionary<string, Lazy<Task<Fetched>>> _inFlight = new();
     private readonly string _cache;
 
-    internal GoModuleProxy(IOptions<ModuleOptions> options, ModuleUpstream upstream, TimeProvider time, ILogger<GoModuleProxy> logger, IMeterFactory meters)
+    public GoModuleProxy(IOptions<ModuleOptions> options, ModuleUpstream upstream, TimeProvider time, ILogger<GoModuleProxy> logger, IMeterFactory meters)
     {
         _options = options.Value;
         _upstream = upstream;
@@ -124,9 +124,11 @@ public sealed partial class GoModuleProxy
             var temp = file + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
             try
             {
-                await using (var output = File.Create(temp))
+                var output = File.Create(temp);
+                await using (output.ConfigureAwait(false))
                 {
-                    await using var input = await upstream.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                    var input = await upstream.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                    await using var inputScope = input.ConfigureAwait(false);
                     var buffer = new byte[81920];
                     long total = 0;
                     int read;

@@ -14,7 +14,7 @@ namespace Playground.Modules;
 /// directly, logs and counts it, and keeps going direct for <see cref="ModuleOptions.ProxyCooldown"/>
 /// before the proxy is tried again.
 /// </summary>
-internal sealed partial class ModuleUpstream : IDisposable
+public sealed partial class ModuleUpstream : IDisposable
 {
     private readonly ModuleOptions _options;
     private readonly TimeProvider _time;

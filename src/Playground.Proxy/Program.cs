@@ -1,15 +1,23 @@
 using Playground.Modules;
+using Playground.Proxy.Edge;
 
-// The edge gateway in front of Playground.Web, and the Go module egress when deployed on its
-// own (docs/PROXY.md). The edge forwards everything (HTTP, WebSockets, SignalR) to the routes
-// in appsettings.json; /gomod/ is the GOPROXY route builders use when they are on other
-// hosts (in the single-process shape Playground.Web hosts the same route itself).
+// Playground.Proxy: the edge gateway in front of Playground.Web replicas, and the Go module
+// route when deployed on its own (docs/PROXY.md). Routes, clusters, health checks and session
+// affinity come from the ReverseProxy section of appsettings.json (YARP's schema).
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+builder.Services.AddEdgeRateLimiting(builder.Configuration);
 builder.Services.AddGoModules(builder.Configuration);
 
 var app = builder.Build();
+app.UseRateLimiter();
 app.MapGet("/proxy/health/live", () => TypedResults.Ok("ok"));
 app.MapGoModules();
-app.MapReverseProxy();
+app.MapReverseProxy(proxy =>
+{
+    proxy.UseSessionAffinity();
+    proxy.UseClusterFailover();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+}).RequireRateLimiting(EdgeRateLimiting.Policy);
 app.Run();

@@ -23,6 +23,8 @@ public sealed class WebProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    private string _readyPath = "/health/ready";
+
     public string Log
     {
         get
@@ -34,13 +36,18 @@ public sealed class WebProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<WebProcess> StartAsync(params string[] settings)
+    public static Task<WebProcess> StartAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings);
+
+    /// <summary>Playground.Proxy (the edge and the standalone module route), started the same way.</summary>
+    public static Task<WebProcess> StartProxyAsync(params string[] settings) => StartAsync("Playground.Proxy", "/proxy/health/live", settings);
+
+    private static async Task<WebProcess> StartAsync(string name, string readyPath, string[] settings)
     {
         var repo = RepositoryRoot();
         // Same configuration as this test assembly: bin/<Configuration>/net10.0.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var project = Path.Combine(repo, "src", "Playground.Web");
-        var dll = Path.Combine(project, "bin", configuration, "net10.0", "Playground.Web.dll");
+        var project = Path.Combine(repo, "src", name);
+        var dll = Path.Combine(project, "bin", configuration, "net10.0", name + ".dll");
         if (!File.Exists(dll))
         {
             throw new InvalidOperationException($"{dll} is missing: build the solution first (the README's test command does).");
@@ -59,8 +66,8 @@ public sealed class WebProcess : IAsyncDisposable
             psi.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start Playground.Web");
-        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + name);
+        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/")) { _readyPath = readyPath };
         process.OutputDataReceived += (_, e) => web.Append(e.Data);
         process.ErrorDataReceived += (_, e) => web.Append(e.Data);
         process.BeginOutputReadLine();
@@ -77,12 +84,12 @@ public sealed class WebProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException("Playground.Web exited during start-up:\n" + Log);
+                throw new InvalidOperationException("The server exited during start-up:\n" + Log);
             }
 
             try
             {
-                if ((await http.GetAsync(new Uri(BaseAddress, "/health/ready"))).IsSuccessStatusCode)
+                if ((await http.GetAsync(new Uri(BaseAddress, _readyPath))).IsSuccessStatusCode)
                 {
                     return;
                 }
@@ -95,7 +102,7 @@ public sealed class WebProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException("Playground.Web did not become ready:\n" + Log);
+        throw new TimeoutException("The server did not become ready:\n" + Log);
     }
 
     public async Task<HubConnection> ConnectAsync()

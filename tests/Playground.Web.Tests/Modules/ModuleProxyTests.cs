@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -113,5 +114,25 @@ public sealed class ModuleProxyTests : IAsyncLifetime
         Assert.True(events[^1].Outcome == RunOutcome.Exited, Describe(events));
         Assert.Contains("/example.com/greet/@v/v1.0.0.zip", _upstream.Requests);
         Assert.DoesNotContain(_upstream.Url.Authority, await proxy.LogAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StandaloneProxy_ServesTheSameRouteOverHttp_WithItsCache()
+    {
+        await using var proxy = await WebProcess.StartProxyAsync(
+            "--Modules:Upstream=" + _upstream.Url, "--Modules:ChecksumDatabase=off", "--Modules:CacheDirectory=" + Path.Combine(_dir, "proxy-cache"));
+        using var http = new HttpClient();
+
+        var zipUrl = new Uri(proxy.BaseAddress, "/gomod/example.com/greet/@v/v1.0.0.zip");
+        var first = await http.GetByteArrayAsync(zipUrl);
+        var fetched = _upstream.Requests.Count;
+        var second = await http.GetByteArrayAsync(zipUrl);
+
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_upstream.Root, "example.com", "greet", "@v", "v1.0.0.zip")), first);
+        Assert.Equal(first, second);
+        Assert.Equal(fetched, _upstream.Requests.Count);
+        Assert.Equal("v1.0.0\n", await http.GetStringAsync(new Uri(proxy.BaseAddress, "/gomod/example.com/greet/@v/list")));
+        using var missing = await http.GetAsync(new Uri(proxy.BaseAddress, "/gomod/example.com/nothere/@v/list"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 }
