@@ -81,6 +81,15 @@ public sealed partial class ModuleSocketServer(GoModuleProxy proxy, string direc
         }
 
         File.Delete(SocketPath);
+        try
+        {
+            // Only when empty: a directory configured by hand may hold other things.
+            Directory.Delete(directory);
+        }
+        catch (IOException)
+        {
+            // Not empty, or already gone.
+        }
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Module proxy for builders listening on {Socket}")]

@@ -50,6 +50,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         return session;
     }
 
+    /// <summary>Opens a GoPlay page (editor or embed) and waits until it is ready to use.</summary>
+    public async Task<(BrowserSession Session, PlaygroundPage Page)> OpenPlaygroundAsync(Uri url, BrowserNewContextOptions? options = null)
+    {
+        var session = await OpenAsync(url, options);
+        var page = new PlaygroundPage(session.Page);
+        await page.ReadyAsync();
+        return (session, page);
+    }
+
     public async Task DisposeAsync()
     {
         await Browser.DisposeAsync();

@@ -11,13 +11,8 @@ public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : ICl
 {
     private static readonly string[] ColourProbes = ["green text", "to stderr", "plain text"];
 
-    private async Task<(BrowserSession Session, PlaygroundPage Page)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null)
-    {
-        var session = await browser.OpenAsync(new Uri(app.BaseAddress, path), options);
-        var page = new PlaygroundPage(session.Page);
-        await page.ReadyAsync();
-        return (session, page);
-    }
+    private Task<(BrowserSession Session, PlaygroundPage Page)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null) =>
+        browser.OpenPlaygroundAsync(new Uri(app.BaseAddress, path), options);
 
     [Fact]
     public async Task Run_ProgramThatSleeps_OutputAppearsWhileItRuns()

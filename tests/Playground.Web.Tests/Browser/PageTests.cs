@@ -9,13 +9,8 @@ namespace Playground.Web.Tests.Browser;
 [Collection(WebAppTests.Name)]
 public sealed class PageTests(WebAppFixture app, BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
-    private async Task<(BrowserSession Session, PlaygroundPage Page)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null)
-    {
-        var session = await browser.OpenAsync(new Uri(app.BaseAddress, path), options);
-        var page = new PlaygroundPage(session.Page);
-        await page.ReadyAsync();
-        return (session, page);
-    }
+    private Task<(BrowserSession Session, PlaygroundPage Page)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null) =>
+        browser.OpenPlaygroundAsync(new Uri(app.BaseAddress, path), options);
 
     [Fact]
     public async Task Examples_EveryOne_RunsToExitZero()
