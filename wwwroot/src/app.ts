@@ -1,10 +1,10 @@
 import "./style.css";
 import { examples, defaultFiles } from "./examples";
-import { type SourceFile, checkName, fromText, toText } from "./files";
+import { type SourceFile, checkName, loadSnippet, toText } from "./files";
 import { Playground } from "./playground";
 import type { RunMode } from "./protocol";
 import { load, save } from "./storage";
-import { bindShortcuts, themeWatcher } from "./ui";
+import { bindShortcuts, themeWatcher, toggleRunButtons } from "./ui";
 
 type Theme = "system" | "light" | "dark";
 
@@ -28,12 +28,7 @@ let draftKey = "goplay.draft:" + (snippetId ?? "new");
 async function initialFiles(): Promise<{ files: SourceFile[]; note?: string }> {
   const draft = load<SourceFile[] | null>(draftKey, null);
   if (draft && draft.length > 0) return { files: draft };
-  if (snippetId) {
-    const response = await fetch(`/p/${snippetId}.go`);
-    if (response.ok) return { files: fromText(await response.text()) };
-    return { files: defaultFiles, note: `Snippet ${snippetId} could not be loaded (${response.status}).` };
-  }
-  return { files: defaultFiles };
+  return snippetId ? loadSnippet(snippetId, defaultFiles) : { files: defaultFiles };
 }
 
 const theme = themeWatcher(settings.theme, (dark) => playground?.setDark(dark));
@@ -54,10 +49,7 @@ playground = new Playground(
       clearTimeout(draftTimer);
       draftTimer = window.setTimeout(saveDraft, 250);
     },
-    onBusy: (busy) => {
-      $<HTMLButtonElement>("run").disabled = busy;
-      $<HTMLButtonElement>("kill").disabled = !busy;
-    },
+    onBusy: toggleRunButtons,
   },
 );
 const pg = playground;
@@ -103,36 +95,34 @@ function renderTabs(): void {
     });
     tab.append(open);
     if (active) {
-      const rename = document.createElement("button");
-      rename.type = "button";
-      rename.className = "tab-tool";
-      rename.textContent = "✎";
-      rename.title = `Rename ${name}`;
-      rename.setAttribute("aria-label", `Rename ${name}`);
-      rename.addEventListener("click", () => askName("Rename " + name, name, (to) => {
+      tab.append(toolButton("✎", `Rename ${name}`, () => askName("Rename " + name, name, (to) => {
         pg.editor.renameFile(name, to);
         renderTabs();
         saveDraft();
-      }, names.filter((n) => n !== name)));
-      tab.append(rename);
+      }, names.filter((n) => n !== name))));
       if (names.length > 1) {
-        const remove = document.createElement("button");
-        remove.type = "button";
-        remove.className = "tab-tool";
-        remove.textContent = "×";
-        remove.title = `Delete ${name}`;
-        remove.setAttribute("aria-label", `Delete ${name}`);
-        remove.addEventListener("click", () => {
+        tab.append(toolButton("×", `Delete ${name}`, () => {
           if (!confirm(`Delete ${name}?`)) return;
           pg.editor.deleteFile(name);
           renderTabs();
           saveDraft();
-        });
-        tab.append(remove);
+        }));
       }
     }
     tabs.append(tab);
   }
+}
+
+/** A small icon button on the active tab; its label names the file for screen readers. */
+function toolButton(icon: string, label: string, onClick: () => void): HTMLButtonElement {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "tab-tool";
+  button.textContent = icon;
+  button.title = label;
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", onClick);
+  return button;
 }
 
 function askName(title: string, initial: string, done: (name: string) => void, existing = pg.editor.names): void {

@@ -1,9 +1,9 @@
 import "./style.css";
 import { defaultFiles } from "./examples";
-import { type SourceFile, fromText, toText } from "./files";
+import { type SourceFile, fromText, loadSnippet, toText } from "./files";
 import { Playground } from "./playground";
 import type { RunMode, RunResult } from "./protocol";
-import { type ThemeChoice, bindShortcuts, themeWatcher } from "./ui";
+import { type ThemeChoice, bindShortcuts, themeWatcher, toggleRunButtons } from "./ui";
 
 // The embed page (/embed): no site chrome, configured by its query string, driven by the host
 // page through postMessage. Nothing is stored: third-party iframes often have no storage.
@@ -44,12 +44,7 @@ async function initialFiles(): Promise<{ files: SourceFile[]; note?: string }> {
   const code = query.get("code");
   if (code !== null) return { files: fromText(code) };
   const id = query.get("id");
-  if (id) {
-    const response = await fetch(`/p/${encodeURIComponent(id)}.go`);
-    if (response.ok) return { files: fromText(await response.text()) };
-    return { files: defaultFiles, note: `Snippet ${id} could not be loaded (${response.status}).` };
-  }
-  return { files: defaultFiles };
+  return id ? loadSnippet(id, defaultFiles) : { files: defaultFiles };
 }
 
 const themeChoice = (["light", "dark", "system"].includes(query.get("theme") ?? "") ? query.get("theme") : "system") as ThemeChoice;
@@ -69,10 +64,7 @@ pg = new Playground(
     readonly,
     mode,
     vet: false,
-    onBusy: (busy) => {
-      $<HTMLButtonElement>("run").disabled = busy;
-      $<HTMLButtonElement>("kill").disabled = !busy;
-    },
+    onBusy: toggleRunButtons,
     onResult: (result: RunResult) => post({ type: "goplay:result", result }),
   },
 );
@@ -143,7 +135,7 @@ function wantedHeight(): number {
   const toolbar = document.querySelector<HTMLElement>(".toolbar")!.offsetHeight;
   const code = Math.min(640, playground.editor.view.contentHeight + 8);
   const problems = $("problems").hidden ? 0 : $("problems").offsetHeight;
-  const rows = Math.min(20, Math.max(6, playground.terminal.text().split("\n").length + 1));
+  const rows = Math.min(20, Math.max(6, playground.terminal.linesUsed() + 1));
   return Math.ceil(toolbar + code + problems + rows * 17 + 16);
 }
 setInterval(() => {

@@ -61,3 +61,10 @@ export function checkName(name: string, existing: string[]): string | null {
 function ensureNewline(s: string): string {
   return s.endsWith("\n") || s === "" ? s : s + "\n";
 }
+
+/** A shared snippet's files, or the default files and a note saying why it could not be loaded. */
+export async function loadSnippet(id: string, fallback: SourceFile[]): Promise<{ files: SourceFile[]; note?: string }> {
+  const response = await fetch(`/p/${encodeURIComponent(id)}.go`);
+  if (response.ok) return { files: fromText(await response.text()) };
+  return { files: fallback, note: `Snippet ${id} could not be loaded (${response.status}).` };
+}

@@ -116,6 +116,12 @@ export class OutputTerminal {
     return { stdout: this.stdout, stderr: this.stderr };
   }
 
+  /** Lines written so far, up to the cursor's (cheap: no text is built). */
+  linesUsed(): number {
+    const buffer = this.term.buffer.active;
+    return buffer.baseY + buffer.cursorY + 1;
+  }
+
   /** Plain text of the whole buffer, for tests and copying. */
   text(): string {
     const buffer = this.term.buffer.active;

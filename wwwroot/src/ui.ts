@@ -44,3 +44,9 @@ export function bindShortcuts(actions: { run: () => void; format: () => void; sh
     action();
   }, { capture: true });
 }
+
+/** Run is disabled while a program runs, Kill only then (both pages have #run and #kill). */
+export function toggleRunButtons(busy: boolean): void {
+  (document.getElementById("run") as HTMLButtonElement).disabled = busy;
+  (document.getElementById("kill") as HTMLButtonElement).disabled = !busy;
+}

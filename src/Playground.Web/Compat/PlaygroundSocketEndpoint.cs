@@ -103,14 +103,16 @@ internal static class PlaygroundSocketEndpoint
     private static Process Start(TerminalSocket socket, IRunService runs, string id, string body, string clientId)
     {
         var process = new Process();
-        socket.BeginWork();
-        process.Pump = Task.Run(async () =>
+        var request = new RunRequest { Source = body, Mode = RunMode.Live };
+        process.Pump = PumpAsync();
+        return process;
+
+        async Task PumpAsync()
         {
             string? end = null;
             try
             {
-                var request = new RunRequest { Source = body, Mode = RunMode.Live };
-                await foreach (var e in runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId }, socket.Ended).ConfigureAwait(false))
+                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId }, socket.Ended), async e =>
                 {
                     switch (e.Kind)
                     {
@@ -124,11 +126,7 @@ internal static class PlaygroundSocketEndpoint
                             end = await EndAsync(socket, id, e).ConfigureAwait(false);
                             break;
                     }
-                }
-            }
-            catch (OperationCanceledException) when (socket.Ended.IsCancellationRequested)
-            {
-                // The connection ended; the run service killed the program.
+                }).ConfigureAwait(false);
             }
             finally
             {
@@ -136,11 +134,8 @@ internal static class PlaygroundSocketEndpoint
                 {
                     await SendAsync(socket, new Message(id, "end", end)).ConfigureAwait(false);
                 }
-
-                socket.EndWork();
             }
-        });
-        return process;
+        }
     }
 
     /// <summary>Sends what the sandbox says on stderr (build errors, limits) and returns the end Body.</summary>

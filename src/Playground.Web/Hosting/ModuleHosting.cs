@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using Playground.Modules;
 using Playground.Sandbox;
 
@@ -27,11 +28,10 @@ internal static partial class ModuleHosting
         Directory.CreateDirectory(directory);
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ModuleSocketServer>(sp, directory));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModuleSocketServer>());
-        var checksumDatabase = section.GetValue(nameof(ModuleOptions.ChecksumDatabase), new ModuleOptions().ChecksumDatabase)!;
-        builder.Services.PostConfigure<SandboxOptions>(o =>
+        builder.Services.AddOptions<SandboxOptions>().PostConfigure<IOptions<ModuleOptions>>((o, modules) =>
         {
             o.ModuleSocketDirectory ??= directory;
-            o.ChecksumDatabase = checksumDatabase;
+            o.ChecksumDatabase = modules.Value.ChecksumDatabase;
         });
         return builder;
     }

@@ -109,31 +109,27 @@ internal static class RunSocketEndpoint
         private Run Start(RunRequest request)
         {
             var run = new Run(stdinLimit);
-            socket.BeginWork();
-            run.Pump = Task.Run(async () =>
+            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId };
+            run.Pump = PumpAsync();
+            return run;
+
+            async Task PumpAsync()
             {
                 try
                 {
-                    var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId };
-                    await foreach (var e in runs.RunAsync(request, input, socket.Ended).ConfigureAwait(false))
+                    await socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e =>
                     {
                         // Over before the client hears so: a run sent right after the final event is accepted.
                         run.Ended |= e.IsFinal;
-                        await socket.SendJsonAsync(e, Json).ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException) when (socket.Ended.IsCancellationRequested)
-                {
-                    // The connection ended; the run service killed the program.
+                        return socket.SendJsonAsync(e, Json);
+                    }).ConfigureAwait(false);
                 }
                 finally
                 {
                     run.Ended = true;
                     run.Stdin.Writer.TryComplete();
-                    socket.EndWork();
                 }
-            });
-            return run;
+            }
         }
     }
 

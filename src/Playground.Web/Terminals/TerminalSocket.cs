@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Playground.Sandbox.Runs;
 
 namespace Playground.Web.Terminals;
 
@@ -98,13 +99,34 @@ internal sealed class TerminalSocket : IAsyncDisposable
             : Results.Text($"{endpoint} is a WebSocket endpoint: connect with a WebSocket client (see docs/TERMINAL.md).\n", statusCode: StatusCodes.Status400BadRequest);
     }
 
-    /// <summary>Marks a run as in progress: the idle timeout does not apply while one is.</summary>
-    public void BeginWork() => Interlocked.Increment(ref _busy);
-
-    public void EndWork()
+    /// <summary>
+    /// Hands one run's events to <paramref name="handle"/> on a task of its own while the
+    /// connection lasts; the idle timeout does not apply meanwhile. When the connection ends,
+    /// the run service kills the program and the task completes.
+    /// </summary>
+    public Task StreamRunAsync(IAsyncEnumerable<RunEvent> events, Func<RunEvent, Task> handle)
     {
-        Interlocked.Decrement(ref _busy);
-        Touch();
+        // Counted before returning, so the receiving loop never sees the socket idle in between.
+        Interlocked.Increment(ref _busy);
+        return Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var e in events.ConfigureAwait(false))
+                {
+                    await handle(e).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_ended.IsCancellationRequested)
+            {
+                // The connection ended.
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _busy);
+                Touch();
+            }
+        });
     }
 
     /// <summary>The next whole message, or null once the connection is closing or closed.</summary>

@@ -65,8 +65,8 @@ internal static class TtyEndpoint
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var kill = new CancellationTokenSource();
-        socket.BeginWork();
-        var pump = PumpAsync(socket, runs.RunAsync(request, new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id }, socket.Ended));
+        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id };
+        var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
         while (await socket.ReceiveAsync() is { } frame)
         {
@@ -89,37 +89,23 @@ internal static class TtyEndpoint
         return Results.Empty;
     }
 
-    private static async Task PumpAsync(TerminalSocket socket, IAsyncEnumerable<RunEvent> events)
+    private static async Task SendAsync(TerminalSocket socket, RunEvent e)
     {
-        try
+        switch (e.Kind)
         {
-            await foreach (var e in events.ConfigureAwait(false))
-            {
-                switch (e.Kind)
+            case RunEventKind.Stdout or RunEventKind.Stderr or RunEventKind.Vet:
+                await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
+                break;
+            case RunEventKind.Exit or RunEventKind.Error:
+                if (e.Kind == RunEventKind.Error || e.Outcome != RunOutcome.Exited)
                 {
-                    case RunEventKind.Stdout or RunEventKind.Stderr or RunEventKind.Vet:
-                        await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
-                        break;
-                    case RunEventKind.Exit or RunEventKind.Error:
-                        if (e.Kind == RunEventKind.Error || e.Outcome != RunOutcome.Exited)
-                        {
-                            // Build errors and limit messages are what a terminal would have printed.
-                            await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
-                        }
-
-                        var reason = e.Outcome == RunOutcome.Exited ? $"exited {e.ExitCode}" : System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(e.Outcome.ToString()!);
-                        await socket.CloseAsync(CloseStatus.Normal, reason).ConfigureAwait(false);
-                        break;
+                    // Build errors and limit messages are what a terminal would have printed.
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
                 }
-            }
-        }
-        catch (OperationCanceledException) when (socket.Ended.IsCancellationRequested)
-        {
-            // The connection ended; the run service killed the program.
-        }
-        finally
-        {
-            socket.EndWork();
+
+                var reason = e.Outcome == RunOutcome.Exited ? $"exited {e.ExitCode}" : System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(e.Outcome.ToString()!);
+                await socket.CloseAsync(CloseStatus.Normal, reason).ConfigureAwait(false);
+                break;
         }
     }
 }
