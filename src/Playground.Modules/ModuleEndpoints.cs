@@ -80,15 +80,15 @@ public sealed partial class ModuleSocketServer(GoModuleProxy proxy, string direc
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
-        File.Delete(SocketPath);
         try
         {
+            File.Delete(SocketPath);
             // Only when empty: a directory configured by hand may hold other things.
             Directory.Delete(directory);
         }
         catch (IOException)
         {
-            // Not empty, or already gone.
+            // Not empty, or already gone (DirectoryNotFoundException is an IOException).
         }
     }
 
