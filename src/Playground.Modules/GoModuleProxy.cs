@@ -30,7 +30,14 @@ public sealed partial class GoModuleProxy
         _upstream = upstream;
         _time = time;
         _logger = logger;
-        _requests = meters.Create("Playground.Modules").CreateCounter<long>("playground.modules.requests", description: "GOPROXY requests from builders, by result");
+        _requests = meters.Create("Playground.Modules").CreateCounter<long>(
+            "playground.modules.requests", unit: "{request}", description: "GOPROXY requests from builders, by result (hit, fetched, sumdb, denied, invalid, error).");
+        // Every result is exported from the start, at zero, so a dashboard sees the series before the first build with modules.
+        foreach (var result in (string[])["hit", "fetched", "sumdb", "denied", "invalid", "error"])
+        {
+            _requests.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
         _cache = Path.GetFullPath(_options.CacheDirectory);
         Directory.CreateDirectory(_cache);
     }

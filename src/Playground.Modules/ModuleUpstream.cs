@@ -30,7 +30,9 @@ public sealed partial class ModuleUpstream : IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _fallbacks = meters.Create("Playground.Modules").CreateCounter<long>("playground.modules.proxy.fallbacks", description: "Upstream requests sent directly because the corporate proxy failed");
+        _fallbacks = meters.Create("Playground.Modules").CreateCounter<long>(
+            "playground.modules.proxy.fallbacks", unit: "{request}", description: "Upstream requests sent directly because the corporate proxy failed.");
+        _fallbacks.Add(0);
         var settings = _options.Proxy is { Length: > 0 } explicitProxy
             ? new ProxySettings(explicitProxy, explicitProxy, null, _options.NoProxy)
             : ProxySettings.FromEnvironment(Environment.GetEnvironmentVariable);

@@ -1,5 +1,6 @@
 using Playground.Modules;
 using Playground.Proxy.Edge;
+using Playground.Telemetry;
 
 // Playground.Proxy: the edge gateway in front of Playground.Web replicas, and the Go module
 // route when deployed on its own (docs/PROXY.md). Routes, clusters, health checks and session
@@ -8,10 +9,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 builder.Services.AddEdgeRateLimiting(builder.Configuration);
 builder.Services.AddGoModules(builder.Configuration);
+builder.AddPlaygroundTelemetry("goplay-proxy");
 
 var app = builder.Build();
 app.UseRateLimiter();
 app.MapGet("/proxy/health/live", () => TypedResults.Ok("ok"));
+app.MapPlaygroundMetrics();
 app.MapGoModules();
 app.MapReverseProxy(proxy =>
 {

@@ -1,4 +1,5 @@
 using Playground.Sandbox;
+using Playground.Telemetry;
 using Playground.Web.Api;
 using Playground.Web.Embedding;
 using Playground.Web.Hosting;
@@ -8,6 +9,7 @@ using Playground.Web.Terminals;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
+builder.AddPlaygroundTelemetry("goplay-web");
 builder.AddModules();
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
@@ -29,6 +31,7 @@ app.UseFramingPolicy();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
+app.MapPlaygroundMetrics();
 app.MapRealtime();
 app.MapTerminals();
 app.MapGoDevApi();

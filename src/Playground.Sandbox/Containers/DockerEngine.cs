@@ -9,13 +9,15 @@ namespace Playground.Sandbox.Containers;
 /// The Docker engine client, created once with an API version the engine accepts, and the
 /// resilience pipelines every call goes through (see <see cref="DockerResilience"/>).
 /// </summary>
-internal sealed class DockerEngine(IOptions<SandboxOptions> options, ResiliencePipelineProvider<string> pipelines) : IAsyncDisposable
+internal sealed class DockerEngine(IOptions<SandboxOptions> options, ResiliencePipelineProvider<string> pipelines, Telemetry.SandboxMetrics metrics) : IAsyncDisposable
 {
     private readonly ResiliencePipeline _idempotent = pipelines.GetPipeline(DockerResilience.Idempotent);
     private readonly ResiliencePipeline _once = pipelines.GetPipeline(DockerResilience.Once);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DockerClient? _client;
+
+    public Telemetry.SandboxMetrics Metrics => metrics;
 
     public Uri Endpoint { get; } = ResolveEndpoint(options.Value.DockerEndpoint);
 

@@ -28,6 +28,9 @@ public sealed class DockerResilience
 
     public CircuitBreakerStateProvider OnceBreaker { get; } = new();
 
+    /// <summary>Raised for each retry, breaker transition and timeout ("retry", "breaker-opened", "breaker-closed", "timeout"): metrics count them.</summary>
+    public event Action<string>? EventRaised;
+
     /// <summary>True while either breaker refuses calls.</summary>
     public bool IsOpen => IdempotentBreaker.CircuitState is CircuitState.Open or CircuitState.Isolated
         || OnceBreaker.CircuitState is CircuitState.Open or CircuitState.Isolated;
@@ -49,7 +52,7 @@ public sealed class DockerResilience
         {
             var breakers = context.ServiceProvider.GetRequiredService<DockerResilience>();
             builder
-                .AddTimeout(TimeSpan.FromSeconds(30))
+                .AddTimeout(breakers.Timeout(TimeSpan.FromSeconds(30)))
                 .AddRetry(new RetryStrategyOptions
                 {
                     ShouldHandle = handled,
@@ -57,21 +60,34 @@ public sealed class DockerResilience
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(200),
+                    OnRetry = _ => breakers.Raise("retry"),
                 })
-                .AddCircuitBreaker(Breaker(handled, breakers.IdempotentBreaker))
-                .AddTimeout(TimeSpan.FromSeconds(10));
+                .AddCircuitBreaker(breakers.Breaker(handled, breakers.IdempotentBreaker))
+                .AddTimeout(breakers.Timeout(TimeSpan.FromSeconds(10)));
         });
 
         services.AddResiliencePipeline(Once, (builder, context) =>
         {
             var breakers = context.ServiceProvider.GetRequiredService<DockerResilience>();
             builder
-                .AddCircuitBreaker(Breaker(handled, breakers.OnceBreaker))
-                .AddTimeout(TimeSpan.FromSeconds(20));
+                .AddCircuitBreaker(breakers.Breaker(handled, breakers.OnceBreaker))
+                .AddTimeout(breakers.Timeout(TimeSpan.FromSeconds(20)));
         });
     }
 
-    private static CircuitBreakerStrategyOptions Breaker(PredicateBuilder<object> handled, CircuitBreakerStateProvider state) => new()
+    private ValueTask Raise(string name)
+    {
+        EventRaised?.Invoke(name);
+        return ValueTask.CompletedTask;
+    }
+
+    private TimeoutStrategyOptions Timeout(TimeSpan timeout) => new()
+    {
+        Timeout = timeout,
+        OnTimeout = _ => Raise("timeout"),
+    };
+
+    private CircuitBreakerStrategyOptions Breaker(PredicateBuilder<object> handled, CircuitBreakerStateProvider state) => new()
     {
         ShouldHandle = handled,
         FailureRatio = 0.5,
@@ -79,5 +95,7 @@ public sealed class DockerResilience
         SamplingDuration = TimeSpan.FromSeconds(30),
         BreakDuration = TimeSpan.FromSeconds(10),
         StateProvider = state,
+        OnOpened = _ => Raise("breaker-opened"),
+        OnClosed = _ => Raise("breaker-closed"),
     };
 }

@@ -15,15 +15,19 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
     private readonly ILogger _logger;
     private int _removed;
 
-    private SandboxContainer(DockerEngine engine, string id, MultiplexedStream stream, ILogger logger)
+    private SandboxContainer(DockerEngine engine, string id, string role, MultiplexedStream stream, ILogger logger)
     {
         _engine = engine;
         Id = id;
+        Role = role;
         Stream = stream;
         _logger = logger;
     }
 
     public string Id { get; }
+
+    /// <summary>runner or builder, from the container's labels.</summary>
+    public string Role { get; }
 
     public MultiplexedStream Stream { get; }
 
@@ -47,7 +51,7 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
                     new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true },
                     ct),
                 cancellationToken).ConfigureAwait(false);
-            return new SandboxContainer(engine, created.ID, stream, logger);
+            return new SandboxContainer(engine, created.ID, (spec.Labels is { } labels && labels.TryGetValue(SandboxLabels.Role, out var role) ? role : "unknown"), stream, logger);
         }
         catch
         {
@@ -56,8 +60,12 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        _engine.OnceAsync((d, ct) => d.Containers.StartContainerAsync(Id, new ContainerStartParameters(), ct), cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await _engine.OnceAsync((d, ct) => d.Containers.StartContainerAsync(Id, new ContainerStartParameters(), ct), cancellationToken).ConfigureAwait(false);
+        _engine.Metrics.ContainerStarted(Role, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
 
     /// <summary>Waits for the container to stop. Not through a pipeline: it lasts as long as the program.</summary>
     public async Task<long> WaitAsync(CancellationToken cancellationToken)

@@ -19,5 +19,8 @@ public sealed record RunInput(IAsyncEnumerable<string>? Stdin = null, Cancellati
     /// <summary>Who is asking (for example the remote address): the scheduler shares slots fairly between clients.</summary>
     public string ClientId { get; init; } = "anonymous";
 
+    /// <summary>How the run arrived (<c>signalr</c>, <c>websocket</c>, <c>tty</c>, <c>socket</c>, <c>http</c>): a metrics and trace tag.</summary>
+    public string Transport { get; init; } = "unknown";
+
     public static RunInput None { get; } = new();
 }

@@ -137,12 +137,25 @@ internal sealed partial class SandboxRunService(
     {
         var runId = Guid.NewGuid().ToString("N")[..16];
         using var tracked = active.Track(runId);
+        // Every log line of this run, from any component, carries its id; the span carries it too.
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Transport"] = input.Transport });
+        using var activity = SandboxTracing.Source.StartActivity(SandboxTracing.Run);
+        activity?.SetTag("playground.run.id", runId);
+        activity?.SetTag("playground.transport", input.Transport);
+        activity?.SetTag("playground.run.mode", ModeName(request));
         var cleanup = new RunCleanup();
         await using var removeAfterFinal = cleanup.ConfigureAwait(false);
         try
         {
             var final = await ExecuteCoreAsync(runId, request, input, events, cleanup, cancellationToken).ConfigureAwait(false);
-            metrics.RunFinished(final.Outcome ?? RunOutcome.Internal);
+            var outcome = final.Outcome ?? RunOutcome.Internal;
+            metrics.RunFinished(outcome, input.Transport);
+            activity?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(outcome));
+            if (outcome == RunOutcome.Internal)
+            {
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "sandbox failure");
+            }
+
             await events.WriteAsync(final, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -154,6 +167,7 @@ internal sealed partial class SandboxRunService(
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogInfrastructureFailure(logger, runId, e);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
             await TryWriteFinal(events, RunEvent.Error(RunOutcome.Internal, "The sandbox failed to run the program: " + SafeReason(e) + "\n"), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) // the pipeline's boundary: whatever failed, the run still ends with one event
@@ -166,6 +180,9 @@ internal sealed partial class SandboxRunService(
             events.TryComplete();
         }
     }
+
+    // Takes the request as nullable: a malformed hub call can deliver none, which the pipeline reports.
+    private static string? ModeName(RunRequest? request) => request?.Mode.ToString().ToLowerInvariant();
 
     private async Task<RunEvent> ExecuteCoreAsync(string runId, RunRequest request, RunInput input, ChannelWriter<RunEvent> events, RunCleanup cleanup, CancellationToken cancellationToken)
     {
@@ -209,6 +226,7 @@ internal sealed partial class SandboxRunService(
 
         IAsyncDisposable slot;
         var queuedAt = time.GetTimestamp();
+        using var queued = SandboxTracing.Source.StartActivity(SandboxTracing.Queue);
         try
         {
             slot = await scheduler.AcquireAsync(input.ClientId, position => events.TryWrite(RunEvent.Queued(position)), buildKill.Token).ConfigureAwait(false);
@@ -225,6 +243,7 @@ internal sealed partial class SandboxRunService(
         }
 
         metrics.Waited(time.GetElapsedTime(queuedAt));
+        queued?.Dispose();
         await using (slot.ConfigureAwait(false))
         {
             return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cleanup, cancellationToken).ConfigureAwait(false);
@@ -256,6 +275,8 @@ internal sealed partial class SandboxRunService(
         }
 
         BuildResult build;
+        using var building = SandboxTracing.Source.StartActivity(SandboxTracing.Build);
+        building?.SetTag("playground.build.cached", cached);
         try
         {
             build = cached
@@ -270,6 +291,8 @@ internal sealed partial class SandboxRunService(
         }
 
         var buildMs = (long)build.Elapsed.TotalMilliseconds;
+        building?.SetTag("playground.build.status", build.Status.ToString().ToLowerInvariant());
+        building?.Dispose();
         switch (build.Status)
         {
             case BuildStatus.BuildError:
@@ -293,9 +316,15 @@ internal sealed partial class SandboxRunService(
 
         // A program with tests and no main runs its tests, verbosely, as go.dev does.
         IReadOnlyList<string> args = isTest ? ["-test.v", .. request.Args ?? []] : request.Args ?? [];
-        var result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+        RunResult result;
+        using (var executing = SandboxTracing.Source.StartActivity(SandboxTracing.Execute))
+        {
+            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+            executing?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(result.Outcome));
+        }
+
         LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
-        metrics.Ran(result.Elapsed, result.Outcome);
+        metrics.Ran(result.Elapsed, result.Outcome, input.Transport);
         if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
         {
             return RunEvent.Error(RunOutcome.Internal, ShutdownMessage) with { BuildMs = buildMs };

@@ -1,4 +1,9 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Playground.Sandbox.Building;
+using Playground.Sandbox.Containers;
+using Playground.Sandbox.Running;
+using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Telemetry;
 
@@ -7,50 +12,110 @@ internal sealed class SandboxMetrics
 {
     public const string MeterName = "Playground.Sandbox";
 
+    /// <summary>
+    /// Seconds, from a cached run's few milliseconds to the one-minute wall time; the SDK's
+    /// default boundaries are meant for milliseconds and would put every run in one bucket.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
+    /// <summary>
+    /// The janitor's reasons and the Docker pipeline's events. These, and the hit/miss
+    /// counters, are exported at zero from the start: a dashboard or an alert sees a series
+    /// that has not moved yet instead of none.
+    /// </summary>
+    public static IReadOnlyList<string> JanitorReasons { get; } = ["orphaned", "expired"];
+
+    public static IReadOnlyList<string> ResilienceEvents { get; } = ["retry", "breaker-opened", "breaker-closed", "timeout"];
+
     private readonly Counter<long> _janitorRemoved;
     private readonly Counter<long> _runs;
     private readonly Counter<long> _binaryCache;
     private readonly Histogram<double> _buildDuration;
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _containerStart;
     private readonly Counter<long> _poolTakes;
     private readonly Counter<long> _builderTakes;
+    private readonly Counter<long> _resilienceEvents;
 
-    public SandboxMetrics(IMeterFactory meterFactory, Scheduling.RunScheduler scheduler)
+    public SandboxMetrics(IMeterFactory meterFactory, Scheduling.RunScheduler scheduler, DockerResilience resilience, IServiceProvider services)
     {
         var meter = meterFactory.Create(MeterName);
-        _runs = meter.CreateCounter<long>("playground.runs", unit: "{run}", description: "Runs by outcome.");
+        _runs = meter.CreateCounter<long>("playground.runs", unit: "{run}", description: "Runs by outcome and transport.");
         _binaryCache = meter.CreateCounter<long>("playground.build.cache", unit: "{lookup}", description: "Binary cache look-ups by result (hit, miss).");
-        _buildDuration = meter.CreateHistogram<double>("playground.build.duration", unit: "s", description: "Time to build a program in a builder container.");
-        _runDuration = meter.CreateHistogram<double>("playground.run.duration", unit: "s", description: "Time a program ran, by outcome.");
-        _queueWait = meter.CreateHistogram<double>("playground.queue.wait", unit: "s", description: "Time a run waited for a slot.");
+        _buildDuration = meter.CreateHistogram("playground.build.duration", unit: "s", description: "Time to build a program in a builder container.", tags: null, advice: Seconds);
+        _runDuration = meter.CreateHistogram("playground.run.duration", unit: "s", description: "Time a program ran, by outcome and transport.", tags: null, advice: Seconds);
+        _queueWait = meter.CreateHistogram("playground.queue.wait", unit: "s", description: "Time a run waited for a slot.", tags: null, advice: Seconds);
+        _containerStart = meter.CreateHistogram(
+            "playground.container.start.duration", unit: "s", description: "Time the engine took to start a sandbox container, by role (runner, builder).", tags: null, advice: Seconds);
         meter.CreateObservableGauge("playground.queue.length", () => scheduler.Waiting, unit: "{run}", description: "Runs waiting for a slot.");
         meter.CreateObservableGauge("playground.slots.busy", () => scheduler.Busy, unit: "{run}", description: "Slots in use.");
+        meter.CreateObservableGauge(
+            "playground.pool.size",
+            // The pools are asked at collection time: they are built after (and from) this class.
+            () => new[]
+            {
+                new Measurement<int>(services.GetRequiredService<RunnerPool>().Count, Tag("pool", "runner")),
+                new Measurement<int>(services.GetRequiredService<BuilderPool>().Free, Tag("pool", "builder")),
+            },
+            unit: "{container}",
+            description: "Started containers waiting in a warm pool, by pool (runner, builder).");
         _builderTakes = meter.CreateCounter<long>("playground.builders.takes", unit: "{take}", description: "Builder pool takes by result (hit, miss: a single-use builder).");
         _poolTakes = meter.CreateCounter<long>("playground.pool.takes", unit: "{take}", description: "Runner pool takes by result (hit, miss: a cold start).");
         _janitorRemoved = meter.CreateCounter<long>(
             "playground.janitor.removed",
             unit: "{container}",
             description: "Sandbox containers removed by the janitor (left behind by a crash, a failed clean-up or an overrun).");
+        _resilienceEvents = meter.CreateCounter<long>(
+            "playground.docker.resilience.events", unit: "{event}", description: "Docker API resilience events (retry, breaker-opened, breaker-closed, timeout).");
+        meter.CreateObservableGauge(
+            "playground.docker.breaker.open", () => resilience.IsOpen ? 1 : 0, unit: "{breaker}", description: "1 while a Docker API circuit breaker refuses calls (readiness fails meanwhile).");
+
+        foreach (var reason in JanitorReasons)
+        {
+            _janitorRemoved.Add(0, Tag("reason", reason));
+        }
+
+        foreach (var result in (string[])["hit", "miss"])
+        {
+            _binaryCache.Add(0, Tag("result", result));
+            _builderTakes.Add(0, Tag("result", result));
+            _poolTakes.Add(0, Tag("result", result));
+        }
+
+        foreach (var e in ResilienceEvents)
+        {
+            _resilienceEvents.Add(0, Tag("event", e));
+        }
+
+        resilience.EventRaised += e => _resilienceEvents.Add(1, Tag("event", e));
     }
 
-    public void JanitorRemoved(string reason) => _janitorRemoved.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void JanitorRemoved(string reason) => _janitorRemoved.Add(1, Tag("reason", reason));
 
-    public void RunFinished(Runs.RunOutcome outcome) => _runs.Add(1, Outcome(outcome));
+    public void RunFinished(RunOutcome outcome, string transport) => _runs.Add(1, Outcome(outcome), Tag("transport", transport));
 
-    public void CacheLookup(bool hit) => _binaryCache.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void CacheLookup(bool hit) => _binaryCache.Add(1, Tag("result", hit ? "hit" : "miss"));
 
     /// <summary>Records a build's duration, tagged with its path: "compiler" (the agent's fast path) or "go".</summary>
-    public void Built(TimeSpan elapsed, string? via) => _buildDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("via", via ?? "unknown"));
+    public void Built(TimeSpan elapsed, string? via) => _buildDuration.Record(elapsed.TotalSeconds, Tag("via", via ?? "unknown"));
 
-    public void Ran(TimeSpan elapsed, Runs.RunOutcome outcome) => _runDuration.Record(elapsed.TotalSeconds, Outcome(outcome));
+    public void Ran(TimeSpan elapsed, RunOutcome outcome, string transport) => _runDuration.Record(elapsed.TotalSeconds, Outcome(outcome), Tag("transport", transport));
 
     public void Waited(TimeSpan elapsed) => _queueWait.Record(elapsed.TotalSeconds);
 
-    public void BuilderTake(bool hit) => _builderTakes.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void ContainerStarted(string role, TimeSpan elapsed) => _containerStart.Record(elapsed.TotalSeconds, Tag("role", role));
 
-    public void PoolTake(bool hit) => _poolTakes.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+    public void BuilderTake(bool hit) => _builderTakes.Add(1, Tag("result", hit ? "hit" : "miss"));
 
-    private static KeyValuePair<string, object?> Outcome(Runs.RunOutcome outcome) =>
-        new("outcome", System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(outcome.ToString()));
+    public void PoolTake(bool hit) => _poolTakes.Add(1, Tag("result", hit ? "hit" : "miss"));
+
+    public static string OutcomeName(RunOutcome outcome) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(outcome.ToString());
+
+    private static KeyValuePair<string, object?> Outcome(RunOutcome outcome) => Tag("outcome", OutcomeName(outcome));
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 }

@@ -1,9 +1,9 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Playground.Web.Hosting;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 
@@ -64,13 +64,11 @@ internal static class GoDevApi
 }
 
 /// <summary><c>POST /compile</c>: runs the program in playback mode and answers in the upstream shape, from a result cache when it can.</summary>
-internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain, IOptions<SandboxOptions> options, IMeterFactory meters, ILogger<CompileEndpoint> logger) : IDisposable
+internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain, IOptions<SandboxOptions> options, WebMetrics metrics, ILogger<CompileEndpoint> logger) : IDisposable
 {
     private const string TimeoutMessage = "timeout running program";
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64L << 20 });
-    private readonly Counter<long> _cacheLookups = meters.Create("Playground.Web").CreateCounter<long>(
-        "playground.api.compile.cache", description: "/compile results served from the result cache (hit) or run (miss)");
 
     public void Dispose() => _cache.Dispose();
 
@@ -86,7 +84,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         var version = await toolchain.GetVersionAsync(cancellationToken);
         var key = CacheKey(request, version);
         var hit = _cache.TryGetValue(key, out CompileResponse? response);
-        _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+        metrics.CompileCacheLookup(hit);
         if (!hit)
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
@@ -125,7 +123,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
     {
         var events = new List<RunEvent>();
         var request = new RunRequest { Source = "package main\n\nfunc main() { println(\"ok\") }\n", Mode = RunMode.Playback };
-        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health" }, cancellationToken))
+        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health", Transport = "health" }, cancellationToken))
         {
             events.Add(e);
         }
@@ -141,7 +139,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
     {
         var events = new List<RunEvent>();
         var run = new RunRequest { Source = request.Body, Mode = RunMode.Playback, WithVet = request.WithVet };
-        await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client }, cancellationToken))
+        await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client, Transport = "http" }, cancellationToken))
         {
             events.Add(e);
         }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Playground.Web.Hosting;
 using Playground.Sandbox.Runs;
 using Playground.Web.Terminals;
 
@@ -27,7 +28,7 @@ internal static class PlaygroundSocketEndpoint
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/socket") is { } refusal)
         {
@@ -35,6 +36,7 @@ internal static class PlaygroundSocketEndpoint
         }
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        using var connection = metrics.Connected("socket");
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var processes = new ConcurrentDictionary<string, Process>();
         var clientId = "socket:" + context.Connection.Id;
@@ -112,7 +114,7 @@ internal static class PlaygroundSocketEndpoint
             string? end = null;
             try
             {
-                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId }, socket.Ended), async e =>
+                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId, Transport = "socket" }, socket.Ended), async e =>
                 {
                     switch (e.Kind)
                     {

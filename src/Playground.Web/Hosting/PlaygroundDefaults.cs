@@ -8,6 +8,8 @@ internal static class PlaygroundDefaults
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<WebMetrics>();
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Playground.Sandbox.Runs;
+using Playground.Web.Hosting;
 
 namespace Playground.Web.Realtime;
 
@@ -8,10 +9,25 @@ namespace Playground.Web.Realtime;
 /// client streams stdin. Completing the stdin stream is EOF; disposing the subscription
 /// cancels the token, which kills the run and removes its container.
 /// </summary>
-internal sealed class RunHub(IRunService runs) : Hub
+internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
 {
+    private const string ConnectionKey = "playground.connection";
+
+    public override Task OnConnectedAsync()
+    {
+        // Hubs are created per call: the connection's own items carry the handle to its end.
+        Context.Items[ConnectionKey] = metrics.Connected("signalr");
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        (Context.Items[ConnectionKey] as IDisposable)?.Dispose();
+        return base.OnDisconnectedAsync(exception);
+    }
+
     public IAsyncEnumerable<RunEvent> Run(RunRequest request, IAsyncEnumerable<string> stdin, CancellationToken cancellationToken) =>
-        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId() }, cancellationToken);
+        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId(), Transport = "signalr" }, cancellationToken);
 
     /// <summary>
     /// Fairness is per connection (a browser tab, a terminal): keying on the remote address

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Playground.Web.Hosting;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 
@@ -20,7 +21,7 @@ internal static class RunSocketEndpoint
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/run") is { } refusal)
         {
@@ -28,6 +29,7 @@ internal static class RunSocketEndpoint
         }
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        using var connection = metrics.Connected("websocket");
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var session = new Session(socket, runs, "ws:" + context.Connection.Id, sandbox.Value.StdinLimitBytes);
         await session.RunAsync();
@@ -109,7 +111,7 @@ internal static class RunSocketEndpoint
         private Run Start(RunRequest request)
         {
             var run = new Run(stdinLimit);
-            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId };
+            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId, Transport = "websocket" };
             run.Pump = PumpAsync();
             return run;
 

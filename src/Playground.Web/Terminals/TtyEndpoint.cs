@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Playground.Web.Hosting;
 using Playground.Sandbox.Runs;
 using Playground.Web.Snippets;
 
@@ -17,7 +18,7 @@ namespace Playground.Web.Terminals;
 /// </summary>
 internal static class TtyEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, ISnippetStore snippets, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, ISnippetStore snippets, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/tty") is { } refusal)
         {
@@ -62,10 +63,11 @@ internal static class TtyEndpoint
         };
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        using var connection = metrics.Connected("tty");
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var kill = new CancellationTokenSource();
-        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id };
+        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = "tty" };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
         while (await socket.ReceiveAsync() is { } frame)

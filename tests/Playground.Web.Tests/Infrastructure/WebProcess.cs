@@ -23,6 +23,9 @@ public sealed class WebProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Where <c>/metrics</c> answers: the main address, or the separate metrics port when one was asked for.</summary>
+    public Uri MetricsAddress { get; private init; } = null!;
+
     private string _readyPath = "/health/ready";
 
     public string Log
@@ -36,12 +39,16 @@ public sealed class WebProcess : IAsyncDisposable
         }
     }
 
-    public static Task<WebProcess> StartAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings);
+    public static Task<WebProcess> StartAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings, metricsPort: false);
 
     /// <summary>Playground.Proxy (the edge and the standalone module route), started the same way.</summary>
-    public static Task<WebProcess> StartProxyAsync(params string[] settings) => StartAsync("Playground.Proxy", "/proxy/health/live", settings);
+    public static Task<WebProcess> StartProxyAsync(params string[] settings) => StartAsync("Playground.Proxy", "/proxy/health/live", settings, metricsPort: false);
 
-    private static async Task<WebProcess> StartAsync(string name, string readyPath, string[] settings)
+    /// <summary>Playground.Web or Playground.Proxy listening on a second port that alone serves <c>/metrics</c> (Telemetry:MetricsPort).</summary>
+    public static Task<WebProcess> StartWithMetricsPortAsync(string name, params string[] settings) =>
+        StartAsync(name, name == "Playground.Proxy" ? "/proxy/health/live" : "/health/ready", settings, metricsPort: true);
+
+    private static async Task<WebProcess> StartAsync(string name, string readyPath, string[] settings, bool metricsPort)
     {
         var repo = RepositoryRoot();
         // Same configuration as this test assembly: bin/<Configuration>/net10.0.
@@ -61,13 +68,17 @@ public sealed class WebProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Information" }.Concat(settings))
+        var metrics = metricsPort ? FreePort() : port;
+        string[] listen = metricsPort
+            ? ["--urls", $"http://127.0.0.1:{port};http://127.0.0.1:{metrics}", $"--Telemetry:MetricsPort={metrics}"]
+            : ["--urls", $"http://127.0.0.1:{port}"];
+        foreach (var arg in new[] { dll }.Concat(listen).Append("--Logging:LogLevel:Default=Information").Concat(settings))
         {
             psi.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + name);
-        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/")) { _readyPath = readyPath };
+        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/")) { _readyPath = readyPath, MetricsAddress = new Uri($"http://127.0.0.1:{metrics}/metrics") };
         process.OutputDataReceived += (_, e) => web.Append(e.Data);
         process.ErrorDataReceived += (_, e) => web.Append(e.Data);
         process.BeginOutputReadLine();
