@@ -12,6 +12,7 @@ builder.Services.AddGoModules(builder.Configuration);
 builder.AddPlaygroundTelemetry("goplay-proxy");
 
 var app = builder.Build();
+app.UsePlaygroundMetricsPort();
 app.UseRateLimiter();
 app.MapGet("/proxy/health/live", () => TypedResults.Ok("ok"));
 app.MapPlaygroundMetrics();

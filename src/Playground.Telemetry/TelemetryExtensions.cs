@@ -62,6 +62,32 @@ public static class TelemetryExtensions
         return builder;
     }
 
+    /// <summary>
+    /// On the metrics port, answers 404 to everything but <c>/metrics</c>: that port is opened
+    /// to the scraper (a network policy, a compose network), and must not become a second way
+    /// into the application. Goes first in the pipeline, before static files and routing.
+    /// </summary>
+    public static IApplicationBuilder UsePlaygroundMetricsPort(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var port = app.ApplicationServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsPort;
+        if (port is null)
+        {
+            return app;
+        }
+
+        return app.Use((context, next) =>
+        {
+            if (context.Connection.LocalPort == port && !context.Request.Path.Equals(MetricsPath, StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+    }
+
     /// <summary>Serves <c>/metrics</c> in the Prometheus text format, on the metrics port only when one is configured.</summary>
     public static IEndpointConventionBuilder MapPlaygroundMetrics(this IEndpointRouteBuilder endpoints)
     {

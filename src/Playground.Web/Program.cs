@@ -27,6 +27,7 @@ if (args.Contains("prepare-sandbox"))
     return;
 }
 
+app.UsePlaygroundMetricsPort();
 app.UseFramingPolicy();
 app.UseDefaultFiles();
 app.UseStaticFiles();

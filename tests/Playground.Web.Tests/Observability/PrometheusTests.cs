@@ -83,7 +83,7 @@ public sealed class PrometheusTests
     }
 
     [Fact]
-    public async Task MetricsPort_OnlyThatPortServesMetrics()
+    public async Task MetricsPort_ServesMetricsAndNothingElse()
     {
         await using var web = await WebProcess.StartWithMetricsPortAsync(
             "Playground.Web", "--Sandbox:InstanceName=metrics-port-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
@@ -95,5 +95,11 @@ public sealed class PrometheusTests
         Assert.Equal(HttpStatusCode.OK, internalPort.StatusCode);
         Assert.Contains("# TYPE playground_queue_length gauge", await internalPort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, publicPort.StatusCode);
+        // The metrics port is opened to the scraper only: the application is not behind it.
+        foreach (var path in new[] { "/", "/health/live", "/compile", "/index.html" })
+        {
+            using var other = await http.GetAsync(new Uri(web.MetricsAddress, path));
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        }
     }
 }

@@ -1,0 +1,3 @@
+module goplay/chartcheck
+
+go 1.19
