@@ -45,6 +45,13 @@ public sealed class ModuleOptions
 
     /// <summary>Largest module zip accepted (the Go command's own limit is 500 MB).</summary>
     public long MaxZipBytes { get; set; } = 100L << 20;
+
+    /// <summary>
+    /// Where Playground.Web puts the builders' socket (<c>modules.sock</c>); null: a temporary
+    /// directory per process. Read once at start-up. In a container it must be a host path
+    /// mounted at the same path, since the engine mounts it into builders.
+    /// </summary>
+    public string? SocketDirectory { get; set; }
 }
 
 internal sealed class ModuleOptionsValidator : IValidateOptions<ModuleOptions>

@@ -10,7 +10,7 @@ internal static class EmbedEndpoints
 {
     public static WebApplicationBuilder AddEmbed(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmbedOptions>().Bind(builder.Configuration.GetSection("Embed")).ValidateOnStart();
+        builder.Services.AddOptions<EmbedOptions>().Bind(builder.Configuration.GetSection(EmbedOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EmbedOptions>, EmbedOptionsValidator>();
         return builder;
     }

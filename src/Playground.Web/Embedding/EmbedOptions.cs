@@ -5,6 +5,8 @@ namespace Playground.Web.Embedding;
 /// <summary>The <c>Embed</c> section: who may put the playground in an iframe.</summary>
 public sealed class EmbedOptions
 {
+    public const string SectionName = "Embed";
+
     /// <summary>
     /// Origins allowed to frame <c>/embed</c> (for example <c>https://docs.example.com</c>); empty
     /// or <c>*</c> allows any. Other pages may only be framed by GoPlay itself.

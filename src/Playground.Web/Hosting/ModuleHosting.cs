@@ -24,7 +24,7 @@ internal static partial class ModuleHosting
         var instance = Unsafe().Replace(builder.Configuration["Sandbox:InstanceName"] ?? Environment.MachineName, "-");
         // The random part keeps two hosts in one process (the tests run several) from sharing,
         // and then deleting, each other's socket directory.
-        var directory = section["SocketDirectory"] is { Length: > 0 } configured
+        var directory = section[nameof(ModuleOptions.SocketDirectory)] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : Path.Combine(Path.GetTempPath(), $"goplay-modules-{instance}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(directory);
