@@ -82,6 +82,11 @@ public sealed class PrometheusTests
         Assert.InRange(quantile!.Value, 0.001, 15);
     }
 
+    private static int Connections(string exposition, string transport) => exposition.Split('\n')
+        .Where(l => l.StartsWith("playground_connections{", StringComparison.Ordinal) && l.Contains($"transport=\"{transport}\"", StringComparison.Ordinal))
+        .Select(l => int.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+        .Single();
+
     [Fact]
     public async Task MetricsPort_ServesMetricsAndNothingElse()
     {
@@ -95,6 +100,18 @@ public sealed class PrometheusTests
         Assert.Equal(HttpStatusCode.OK, internalPort.StatusCode);
         Assert.Contains("# TYPE playground_queue_length gauge", await internalPort.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, publicPort.StatusCode);
+        // Open connections by transport: one SignalR connection while it is open, none after.
+        var hub = await web.ConnectAsync();
+        Assert.Equal(1, Connections(await http.GetStringAsync(web.MetricsAddress), "signalr"));
+        await hub.DisposeAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Connections(await http.GetStringAsync(web.MetricsAddress), "signalr") != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, Connections(await http.GetStringAsync(web.MetricsAddress), "signalr"));
+
         // The metrics port is opened to the scraper only: the application is not behind it.
         foreach (var path in new[] { "/", "/health/live", "/compile", "/index.html" })
         {
