@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -45,7 +44,7 @@ internal sealed class RealPrometheus : IAsyncDisposable
 
         var configFile = Path.Combine(dir.FullName, "prometheus.yml");
         await File.WriteAllTextAsync(configFile, config.ToString());
-        var port = FreePort();
+        var port = Infrastructure.WebProcess.FreePort();
         var psi = new ProcessStartInfo(Binary)
         {
             RedirectStandardOutput = true,
@@ -170,12 +169,5 @@ internal sealed class RealPrometheus : IAsyncDisposable
                 _log.AppendLine(line);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
