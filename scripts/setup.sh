@@ -40,11 +40,25 @@ install_packages() {
     # Real proxies for the goplay client's proxy tests (HTTP CONNECT and SOCKS5).
     command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy)
     command -v microsocks >/dev/null 2>&1 || missing+=(microsocks)
+    # The compose test: Debian's docker-compose, debootstrap for the local base images
+    # (deploy/base-images.sh), and Prometheus (its binary goes into the local Prometheus image
+    # and the Prometheus integration test runs it).
+    command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+    [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+    [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Packages with services (prometheus) must not start them: a policy-rc.d answering 101
+    # ("action forbidden") while apt runs, unless the machine already has one.
+    local policy_added=0 rc=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+      policy_added=1
+    fi
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+    [ "$policy_added" -eq 0 ] || as_root rm -f /usr/sbin/policy-rc.d
+    [ "$rc" -eq 0 ] || exit "$rc"
   fi
   if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
     log "Node.js 20.19 or later is required to bundle the front end (found $(node --version)); install it from nodejs.org or NodeSource"
