@@ -93,6 +93,10 @@ public static class TelemetryExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var port = endpoints.ServiceProvider.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsPort;
+        // The meter provider is built here, before the hosted services that create most
+        // instruments: a measurement made before it listens is lost, and the series that
+        // start at zero (Add(0) at creation) would then be missing until their first event.
+        endpoints.ServiceProvider.GetRequiredService<MeterProvider>();
         var endpoint = endpoints.MapPrometheusScrapingEndpoint(MetricsPath);
         return port is { } p ? endpoint.RequireHost($"*:{p}") : endpoint;
     }

@@ -33,6 +33,9 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
 app.MapPlaygroundMetrics();
+// Created now (after the meter provider, which the line above builds), not at the first
+// connection: its series are exported at zero from the start.
+app.Services.GetRequiredService<WebMetrics>();
 app.MapRealtime();
 app.MapTerminals();
 app.MapGoDevApi();

@@ -96,8 +96,6 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 // container is torn down.
                 var reported = forced is null && first == pump.ExitReported;
                 var code = reported ? pump.ExitReported.Result.Status : await exited.ConfigureAwait(false);
-                // Also known when the engine answered first but both trailers had arrived.
-                long? peak = pump.ExitReported.IsCompletedSuccessfully ? pump.ExitReported.Result.PeakMemoryBytes : null;
                 var elapsed = Stopwatch.GetElapsedTime(started);
 
                 if (!reported)
@@ -113,6 +111,9 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                     await IgnoreFailures(output).ConfigureAwait(false);
                 }
 
+                // Read after the drain: when the engine's wait answered first (a busy host), the
+                // trailer with the peak is usually still in the stream the pump just finished.
+                long? peak = pump.ExitReported.IsCompletedSuccessfully ? pump.ExitReported.Result.PeakMemoryBytes : null;
                 cancellationToken.ThrowIfCancellationRequested();
 
                 if (forced is null && code == LauncherFailureExitCode && pump.StderrStartsWith(LauncherFailurePrefix))
