@@ -10,7 +10,14 @@ using Playground.Web.Terminals;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
 builder.AddPlaygroundTelemetry("goplay-web");
-builder.AddModules();
+// Preparing only builds images and warms the cache: no module route, so no socket directory
+// is created for a process that never serves (and so never removes) it.
+var preparing = args.Contains("prepare-sandbox");
+if (!preparing)
+{
+    builder.AddModules();
+}
+
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
 builder.AddGoDevApi();
@@ -20,7 +27,7 @@ builder.AddTerminals();
 
 var app = builder.Build();
 
-if (args.Contains("prepare-sandbox"))
+if (preparing)
 {
     // Used by scripts/setup.sh: create the images and warm the build cache, then exit.
     await app.Services.PrepareSandboxAsync(CancellationToken.None);
