@@ -39,28 +39,12 @@ REFRESH=0
 
 log() { printf '\033[1m[base-images]\033[0m %s\n' "$*" >&2; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# as_root, apt_install
+. "$ROOT/scripts/lib.sh"
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 image_label() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
-
-# Installs Debian packages without starting their services: Debian's prometheus package
-# would otherwise start a prometheus daemon on the host, which nothing here wants.
-apt_install() {
-  log "installing $*"
-  local added=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-    added=1
-  fi
-  local rc=0
-  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || rc=$?
-  [ "$added" -eq 1 ] && as_root rm -f /usr/sbin/policy-rc.d
-  return "$rc"
-}
 
 install_packages() {
   local missing=()

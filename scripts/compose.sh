@@ -58,9 +58,8 @@ BASE_LOG="$ROOT/deploy/.cache/base-images.log"
 
 log() { printf '\033[1m[compose]\033[0m %s\n' "$*" >&2; }
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# as_root, apt_install, start_engine
+. "$ROOT/scripts/lib.sh"
 
 # Times each step, so slow ones show in the log (and in CI): step LABEL COMMAND...
 step() {
@@ -81,8 +80,6 @@ find_compose() {
 
 compose() { "${COMPOSE[@]}" -p "$COMPOSE_PROJECT_NAME" -f "$ROOT/docker-compose.yml" "$@"; }
 
-# Debian's prometheus package would start a prometheus daemon on the host when installed; a
-# policy-rc.d answering 101 (action forbidden) keeps it from doing so while apt runs.
 install_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
@@ -92,34 +89,8 @@ install_packages() {
     [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   fi
   [ ${#missing[@]} -gt 0 ] || return 0
-  log "installing ${missing[*]}"
-  local added=0 rc=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-    added=1
-  fi
-  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-  [ "$added" -eq 0 ] || as_root rm -f /usr/sbin/policy-rc.d
-  [ "$rc" -eq 0 ] || exit "$rc"
+  apt_install "${missing[@]}"
   find_compose
-}
-
-# As scripts/setup.sh does; needed before the base images start building beside setup.sh.
-start_engine() {
-  docker info >/dev/null 2>&1 && return 0
-  if [ -n "${DOCKER_HOST:-}" ]; then
-    log "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local engine"
-    exit 1
-  fi
-  log "starting dockerd (log: /var/log/goplay-dockerd.log)"
-  as_root sh -c 'nohup setsid dockerd >/var/log/goplay-dockerd.log 2>&1 &'
-  for _ in $(seq 1 120); do
-    docker info >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  log "dockerd did not come up; last lines of its log:"
-  tail -n 30 /var/log/goplay-dockerd.log >&2 || true
-  exit 1
 }
 
 # The base images and Web's Go toolchain stage are mostly downloads and dpkg; the solution

@@ -17,10 +17,8 @@ WITH_TESTS=0
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# as_root, apt_install, start_engine
+. "$ROOT/scripts/lib.sh"
 
 install_packages() {
   local missing=()
@@ -48,17 +46,7 @@ install_packages() {
     [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    # Packages with services (prometheus) must not start them: a policy-rc.d answering 101
-    # ("action forbidden") while apt runs, unless the machine already has one.
-    local policy_added=0 rc=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
-      policy_added=1
-    fi
-    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-    [ "$policy_added" -eq 0 ] || as_root rm -f /usr/sbin/policy-rc.d
-    [ "$rc" -eq 0 ] || exit "$rc"
+    apt_install "${missing[@]}"
   fi
   if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
     log "Node.js 20.19 or later is required to bundle the front end (found $(node --version)); install it from nodejs.org or NodeSource"
@@ -68,30 +56,6 @@ install_packages() {
     log "the .NET 10 SDK is required (dotnet on PATH); this machine image is expected to have it"
     exit 1
   fi
-}
-
-engine_answers() { docker info >/dev/null 2>&1; }
-
-start_engine() {
-  if engine_answers; then
-    return
-  fi
-  if [ -n "${DOCKER_HOST:-}" ]; then
-    log "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local engine"
-    exit 1
-  fi
-  log "starting dockerd (log: /var/log/goplay-dockerd.log)"
-  as_root sh -c 'nohup setsid dockerd >/var/log/goplay-dockerd.log 2>&1 &'
-  for _ in $(seq 1 120); do
-    if engine_answers; then
-      log "docker engine is up"
-      return
-    fi
-    sleep 0.5
-  done
-  log "dockerd did not come up; last lines of its log:"
-  tail -n 30 /var/log/goplay-dockerd.log >&2 || true
-  exit 1
 }
 
 build_solution() {
