@@ -19,8 +19,22 @@ public sealed record RunInput(IAsyncEnumerable<string>? Stdin = null, Cancellati
     /// <summary>Who is asking (for example the remote address): the scheduler shares slots fairly between clients.</summary>
     public string ClientId { get; init; } = "anonymous";
 
-    /// <summary>How the run arrived (<c>signalr</c>, <c>websocket</c>, <c>tty</c>, <c>socket</c>, <c>http</c>): a metrics and trace tag.</summary>
+    /// <summary>How the run arrived, one of <see cref="RunTransports"/>: a metrics, trace and log tag.</summary>
     public string Transport { get; init; } = "unknown";
 
     public static RunInput None { get; } = new();
+}
+
+/// <summary>The transports a run can arrive by: the <c>transport</c> tag of the run and connection metrics.</summary>
+public static class RunTransports
+{
+    public const string SignalR = "signalr";
+    public const string WebSocket = "websocket";
+    public const string Tty = "tty";
+    public const string Socket = "socket";
+    public const string Http = "http";
+    public const string Health = "health";
+
+    /// <summary>The transports that hold a connection open (all but HTTP requests and health probes).</summary>
+    public static IReadOnlyList<string> Connections { get; } = [SignalR, WebSocket, Tty, Socket];
 }

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using Playground.Web.Hosting;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Web.Hosting;
 
 namespace Playground.Web.Api;
 
@@ -123,7 +123,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
     {
         var events = new List<RunEvent>();
         var request = new RunRequest { Source = "package main\n\nfunc main() { println(\"ok\") }\n", Mode = RunMode.Playback };
-        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health", Transport = "health" }, cancellationToken))
+        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health", Transport = RunTransports.Health }, cancellationToken))
         {
             events.Add(e);
         }
@@ -139,7 +139,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
     {
         var events = new List<RunEvent>();
         var run = new RunRequest { Source = request.Body, Mode = RunMode.Playback, WithVet = request.WithVet };
-        await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client, Transport = "http" }, cancellationToken))
+        await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client, Transport = RunTransports.Http }, cancellationToken))
         {
             events.Add(e);
         }

@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
-using Playground.Web.Hosting;
 using Playground.Sandbox.Runs;
+using Playground.Web.Hosting;
 using Playground.Web.Terminals;
 
 namespace Playground.Web.Compat;
@@ -36,7 +36,7 @@ internal static class PlaygroundSocketEndpoint
         }
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected("socket");
+        using var connection = metrics.Connected(RunTransports.Socket);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var processes = new ConcurrentDictionary<string, Process>();
         var clientId = "socket:" + context.Connection.Id;
@@ -114,7 +114,7 @@ internal static class PlaygroundSocketEndpoint
             string? end = null;
             try
             {
-                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId, Transport = "socket" }, socket.Ended), async e =>
+                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId, Transport = RunTransports.Socket }, socket.Ended), async e =>
                 {
                     switch (e.Kind)
                     {

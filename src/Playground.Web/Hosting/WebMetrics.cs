@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Playground.Sandbox.Runs;
 
 namespace Playground.Web.Hosting;
 
@@ -19,13 +20,11 @@ internal sealed class WebMetrics
             "playground.api.compile.cache", unit: "{lookup}", description: "/compile results served from the result cache (hit) or run (miss).");
 
         // Exported at zero from the start, so dashboards and alerts see every series before the first event.
-        foreach (var transport in Transports)
+        foreach (var transport in RunTransports.Connections)
         {
             _connections.Add(0, Tag("transport", transport));
         }
     }
-
-    public static IReadOnlyList<string> Transports { get; } = ["signalr", "websocket", "tty", "socket"];
 
     /// <summary>Counts a connection as open until the returned handle is disposed.</summary>
     public IDisposable Connected(string transport)

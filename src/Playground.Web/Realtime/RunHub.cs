@@ -16,7 +16,7 @@ internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
     public override Task OnConnectedAsync()
     {
         // Hubs are created per call: the connection's own items carry the handle to its end.
-        Context.Items[ConnectionKey] = metrics.Connected("signalr");
+        Context.Items[ConnectionKey] = metrics.Connected(RunTransports.SignalR);
         return base.OnConnectedAsync();
     }
 
@@ -27,7 +27,7 @@ internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
     }
 
     public IAsyncEnumerable<RunEvent> Run(RunRequest request, IAsyncEnumerable<string> stdin, CancellationToken cancellationToken) =>
-        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId(), Transport = "signalr" }, cancellationToken);
+        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId(), Transport = RunTransports.SignalR }, cancellationToken);
 
     /// <summary>
     /// Fairness is per connection (a browser tab, a terminal): keying on the remote address

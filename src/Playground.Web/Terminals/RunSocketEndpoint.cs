@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Playground.Web.Hosting;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Web.Hosting;
 
 namespace Playground.Web.Terminals;
 
@@ -29,7 +29,7 @@ internal static class RunSocketEndpoint
         }
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected("websocket");
+        using var connection = metrics.Connected(RunTransports.WebSocket);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var session = new Session(socket, runs, "ws:" + context.Connection.Id, sandbox.Value.StdinLimitBytes);
         await session.RunAsync();
@@ -111,7 +111,7 @@ internal static class RunSocketEndpoint
         private Run Start(RunRequest request)
         {
             var run = new Run(stdinLimit);
-            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId, Transport = "websocket" };
+            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId, Transport = RunTransports.WebSocket };
             run.Pump = PumpAsync();
             return run;
 

@@ -2,8 +2,8 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Playground.Web.Hosting;
 using Playground.Sandbox.Runs;
+using Playground.Web.Hosting;
 using Playground.Web.Snippets;
 
 namespace Playground.Web.Terminals;
@@ -63,11 +63,11 @@ internal static class TtyEndpoint
         };
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected("tty");
+        using var connection = metrics.Connected(RunTransports.Tty);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var kill = new CancellationTokenSource();
-        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = "tty" };
+        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
         while (await socket.ReceiveAsync() is { } frame)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Playground.Web.Tests.Infrastructure;
@@ -121,6 +122,17 @@ public sealed class WebProcess : IAsyncDisposable
         var connection = new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, "/hubs/run")).Build();
         await connection.StartAsync();
         return connection;
+    }
+
+    /// <summary>POSTs a program to <c>/compile</c> (the go.dev API, version 2), asserts 200 and returns the JSON answer.</summary>
+    public async Task<JsonElement> CompileAsync(string source)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
+        using var form = new FormUrlEncodedContent([new("version", "2"), new("body", source)]);
+        using var response = await http.PostAsync(new Uri(BaseAddress, "/compile"), form);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"/compile answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     public void Kill() => _process.Kill();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Playground.Web.Tests.Infrastructure;
@@ -65,12 +64,8 @@ public sealed partial class DashboardMetricsTests
             "Playground.Web", "--Sandbox:InstanceName=dashboard-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=1", "--Sandbox:BuilderPoolSize=1");
         await using var proxy = await WebProcess.StartWithMetricsPortAsync(
             "Playground.Proxy", "--ReverseProxy:Clusters:web:Destinations:web1:Address=" + web.BaseAddress);
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
-        using (var form = new FormUrlEncodedContent([new("version", "2"), new("body", "package main\n\nfunc main() { println(\"dashboard\") }\n")]))
-        using (var run = await http.PostAsync(new Uri(proxy.BaseAddress, "/compile"), form))
-        {
-            Assert.Equal(HttpStatusCode.OK, run.StatusCode);
-        }
+        await proxy.CompileAsync("package main\n\nfunc main() { println(\"dashboard\") }\n");
+        using var http = new HttpClient();
 
         // Act
         var exported = SeriesNames(await http.GetStringAsync(web.MetricsAddress));

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Threading.Channels;
 using Playground.Sandbox.Runs;
 using Playground.Web.Tests.Infrastructure;
@@ -15,14 +14,6 @@ public sealed class PrometheusTests
 
     private static string Program(string body) => "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\t" + body + "\n}\n\nvar _ = fmt.Sprint\nvar _ = os.Exit\n";
 
-    private static async Task<JsonElement> CompileAsync(HttpClient http, Uri web, string source)
-    {
-        using var form = new FormUrlEncodedContent([new("version", "2"), new("body", source)]);
-        using var response = await http.PostAsync(new Uri(web, "/compile"), form);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
-
     [Fact]
     public async Task Runs_CountersAndDurationHistogramsByOutcome_AsPrometheusScrapesThem()
     {
@@ -34,12 +25,11 @@ public sealed class PrometheusTests
         Assert.Null(await prometheus.ValueAsync("sum(playground_runs_total)"));
 
         // Act: four runs over HTTP (/compile, playback) with three outcomes, one over SignalR.
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
-        Assert.Equal(0, (await CompileAsync(http, web.BaseAddress, Program("fmt.Println(\"one\")"))).GetProperty("Status").GetInt32());
-        Assert.Equal(3, (await CompileAsync(http, web.BaseAddress, Program("fmt.Println(\"two\"); os.Exit(3)"))).GetProperty("Status").GetInt32());
-        Assert.NotEmpty((await CompileAsync(http, web.BaseAddress, Program("undefinedCall()"))).GetProperty("Errors").GetString()!);
+        Assert.Equal(0, (await web.CompileAsync(Program("fmt.Println(\"one\")"))).GetProperty("Status").GetInt32());
+        Assert.Equal(3, (await web.CompileAsync(Program("fmt.Println(\"two\"); os.Exit(3)"))).GetProperty("Status").GetInt32());
+        Assert.NotEmpty((await web.CompileAsync(Program("undefinedCall()"))).GetProperty("Errors").GetString()!);
         // Playback has a 5 s wall-time limit: a busy loop times out (reported as the last event, as upstream does).
-        var timedOut = await CompileAsync(http, web.BaseAddress, Program("for {}"));
+        var timedOut = await web.CompileAsync(Program("for {}"));
         Assert.Equal("timeout running program", timedOut.GetProperty("Events").EnumerateArray().Last().GetProperty("Message").GetString());
         await using (var hub = await web.ConnectAsync())
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using Playground.Web.Tests.Infrastructure;
 
@@ -9,14 +8,6 @@ namespace Playground.Web.Tests.Observability;
 [Collection(WebAppTests.Name)]
 public sealed class TracingAndLoggingTests
 {
-    private static async Task CompileAsync(WebProcess web, string source)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
-        using var form = new FormUrlEncodedContent([new("version", "2"), new("body", source)]);
-        using var response = await http.PostAsync(new Uri(web.BaseAddress, "/compile"), form);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
     [Fact]
     public async Task Run_OtlpTraceHasQueueBuildExecuteUnderTheRunUnderTheRequest()
     {
@@ -28,7 +19,7 @@ public sealed class TracingAndLoggingTests
             "--OTEL_BSP_SCHEDULE_DELAY=1000");
         var marker = "secret" + Guid.NewGuid().ToString("N")[..8];
 
-        await CompileAsync(web, $"package main\n\nimport \"fmt\"\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\") }}\n");
+        await web.CompileAsync($"package main\n\nimport \"fmt\"\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\") }}\n");
 
         var deadline = Stopwatch.StartNew();
         OtlpReceiver.Span? run = null;
@@ -64,9 +55,9 @@ public sealed class TracingAndLoggingTests
             "--Logging:LogLevel:Default=Debug");
 
         // Output on stdout and stderr, a build error that quotes the source, and a panic.
-        await CompileAsync(web, $"package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\"); fmt.Fprintln(os.Stderr, \"{marker}\") }}\n");
-        await CompileAsync(web, $"package main\n\nfunc main() {{ {marker}() }}\n");
-        await CompileAsync(web, $"package main\n\nfunc main() {{ panic(\"{marker}\") }}\n");
+        await web.CompileAsync($"package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\"); fmt.Fprintln(os.Stderr, \"{marker}\") }}\n");
+        await web.CompileAsync($"package main\n\nfunc main() {{ {marker}() }}\n");
+        await web.CompileAsync($"package main\n\nfunc main() {{ panic(\"{marker}\") }}\n");
 
         var entries = web.Log.Split('\n')
             .Where(l => l.StartsWith('{'))
