@@ -113,7 +113,7 @@ internal sealed class SandboxMetrics
 
     public void PoolTake(bool hit) => _poolTakes.Add(1, Tag("result", hit ? "hit" : "miss"));
 
-    public static string OutcomeName(RunOutcome outcome) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(outcome.ToString());
+    public static string OutcomeName(RunOutcome outcome) => KebabCase.Name(outcome);
 
     private static KeyValuePair<string, object?> Outcome(RunOutcome outcome) => Tag("outcome", OutcomeName(outcome));
 

@@ -105,7 +105,7 @@ internal static class TtyEndpoint
                     await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
                 }
 
-                var reason = e.Outcome == RunOutcome.Exited ? $"exited {e.ExitCode}" : System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(e.Outcome.ToString()!);
+                var reason = e.Outcome == RunOutcome.Exited ? $"exited {e.ExitCode}" : e.Outcome is { } outcome ? KebabCase.Name(outcome) : "";
                 await socket.CloseAsync(CloseStatus.Normal, reason).ConfigureAwait(false);
                 break;
         }
