@@ -19,6 +19,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # as_root, apt_install, start_engine
 . "$ROOT/scripts/lib.sh"
+# fetch_go_toolchains
+. "$ROOT/scripts/toolchains.sh"
 
 install_packages() {
   local missing=()
@@ -63,13 +65,34 @@ build_solution() {
   dotnet build "$ROOT/GoPlay.slnx" -c "$CONFIGURATION" -nologo -clp:NoSummary -v:quiet
 }
 
-prepare_sandbox() {
-  log "creating sandbox images and warming the Go build cache (first time: about a minute)"
-  dotnet run --no-build --no-launch-profile -c "$CONFIGURATION" --project "$ROOT/src/Playground.Web" -- prepare-sandbox \
+web() {
+  dotnet run --no-build --no-launch-profile -c "$CONFIGURATION" --project "$ROOT/src/Playground.Web" -- "$@" \
     --Logging:LogLevel:Default=Warning --Logging:LogLevel:Playground=Information
+}
+
+# The Go toolchains the configuration names (Sandbox:Toolchains), unpacked from Debian's archive
+# without installing them (toolchains.sh).
+fetch_toolchains() {
+  local directory="" releases=()
+  while IFS='=' read -r key value; do
+    case "$key" in
+      directory) directory=$value ;;
+      release) releases+=("$value") ;;
+    esac
+  done < <(web toolchains)
+  [ -n "$directory" ] || { log "could not read the toolchain configuration"; exit 1; }
+  fetch_go_toolchains "$directory" "${releases[@]}"
+}
+
+# The default toolchain only, or (with --tests, whose suites run every version) all of them.
+# A started server prepares the others in the background.
+prepare_sandbox() {
+  log "creating sandbox images and warming the Go build cache (first time: about a minute per Go version)"
+  if [ "$WITH_TESTS" -eq 1 ]; then web prepare-sandbox all; else web prepare-sandbox; fi
 }
 
 install_packages
 start_engine
 build_solution
+fetch_toolchains
 prepare_sandbox

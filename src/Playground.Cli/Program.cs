@@ -17,9 +17,9 @@ internal static class Cli
         goplay: run Go programs on a GoPlay server as if they ran here.
 
         Usage:
-          goplay run [--mode live|playback] [--vet] FILE|DIR|- [ARGS...]
+          goplay run [--go VERSION] [--mode live|playback] [--vet] FILE|DIR|- [ARGS...]
           goplay share FILE|DIR|-
-          goplay fmt [-w] [--imports] FILE|-
+          goplay fmt [--go VERSION] [-w] [--imports] FILE|-
           goplay completion bash|zsh|fish
           goplay FILE [ARGS...]          (a script starting with #!/usr/bin/env goplay)
 
@@ -30,6 +30,8 @@ internal static class Cli
 
         Options (before or after the command):
           --server URL   the GoPlay server (default: $GOPLAY_SERVER, else http://127.0.0.1:5080)
+          --go VERSION   the Go version to build with: 1.25, go1.25, 1.25.3, latest or
+                         previous (default: $GOPLAY_GO, else the server's newest)
           --no-proxy     connect directly, ignoring the proxy variables
           -h, --help     this help;  --version  the version
 
@@ -64,6 +66,7 @@ internal static class Cli
         var vet = false;
         var write = false;
         var imports = false;
+        var goVersion = env("GOPLAY_GO");
 
         // Options are recognised until the program's file; what follows it belongs to the program.
         var i = 0;
@@ -88,6 +91,9 @@ internal static class Cli
                 case "--mode":
                     mode = Value() ?? "";
                     continue;
+                case "--go":
+                    goVersion = Value() ?? "";
+                    continue;
                 case "--vet":
                     vet = true;
                     continue;
@@ -110,6 +116,12 @@ internal static class Cli
                     if (a.StartsWith("--mode=", StringComparison.Ordinal))
                     {
                         mode = a["--mode=".Length..];
+                        continue;
+                    }
+
+                    if (a.StartsWith("--go=", StringComparison.Ordinal))
+                    {
+                        goVersion = a["--go=".Length..];
                         continue;
                     }
 
@@ -195,9 +207,9 @@ internal static class Cli
         {
             return command switch
             {
-                "run" => await RunAsync(server, console, files, rest.Skip(2).ToList(), mode, vet, forwardStdin: path != "-"),
+                "run" => await RunAsync(server, console, files, rest.Skip(2).ToList(), new RunOptions(mode, vet, goVersion), forwardStdin: path != "-"),
                 "share" => await ToolCommands.ShareAsync(server, console, files),
-                "fmt" => await ToolCommands.FormatAsync(server, console, path, files, write, imports),
+                "fmt" => await ToolCommands.FormatAsync(server, console, path, files, write, imports, goVersion),
                 _ => UsageError(console, $"unknown command {command}"),
             };
         }
@@ -208,10 +220,10 @@ internal static class Cli
         }
     }
 
-    private static async Task<int> RunAsync(Server server, Terminal console, IReadOnlyDictionary<string, string> files, List<string> args, string mode, bool vet, bool forwardStdin)
+    private static async Task<int> RunAsync(Server server, Terminal console, IReadOnlyDictionary<string, string> files, List<string> args, RunOptions options, bool forwardStdin)
     {
         using var run = new RunCommand(server, console);
-        return await run.RunAsync(files, args, mode, vet, forwardStdin);
+        return await run.RunAsync(files, args, options, forwardStdin);
     }
 
     private static int UsageError(Terminal console, string message)

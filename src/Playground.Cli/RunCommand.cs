@@ -18,7 +18,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
     private bool _interrupted;
     private bool _statusShown;
 
-    public async Task<int> RunAsync(IReadOnlyDictionary<string, string> files, IReadOnlyList<string> args, string mode, bool vet, bool forwardStdin)
+    public async Task<int> RunAsync(IReadOnlyDictionary<string, string> files, IReadOnlyList<string> args, RunOptions options, bool forwardStdin)
     {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
@@ -48,10 +48,14 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
         var request = new JsonObject
         {
             ["files"] = new JsonObject(files.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))),
-            ["mode"] = mode,
-            ["withVet"] = vet,
+            ["mode"] = options.Mode,
+            ["withVet"] = options.Vet,
             ["args"] = new JsonArray(args.Select(a => (JsonNode?)a).ToArray()),
         };
+        if (!string.IsNullOrEmpty(options.GoVersion))
+        {
+            request["goVersion"] = options.GoVersion;
+        }
         await SendAsync(new JsonObject { ["type"] = "run", ["request"] = request }).ConfigureAwait(false);
         if (forwardStdin)
         {
@@ -119,6 +123,9 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
         var data = (string?)e["data"] ?? "";
         switch ((string?)e["kind"])
         {
+            case "preparing":
+                console.Status(data.TrimEnd('\n'), ref _statusShown);
+                return null;
             case "queued":
                 console.Status($"queued #{(int?)e["position"]}…", ref _statusShown);
                 return null;
@@ -225,3 +232,6 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
         }
     }
 }
+
+/// <summary>How <c>goplay run</c> asks for its run: the mode, vet, and the Go version (null: the server's default).</summary>
+internal sealed record RunOptions(string Mode, bool Vet, string? GoVersion);

@@ -24,7 +24,7 @@ internal static class ToolCommands
         return 0;
     }
 
-    public static async Task<int> FormatAsync(Server server, Terminal console, string path, IReadOnlyDictionary<string, string> files, bool write, bool imports)
+    public static async Task<int> FormatAsync(Server server, Terminal console, string path, IReadOnlyDictionary<string, string> files, bool write, bool imports, string? goVersion)
     {
         var form = new Dictionary<string, string> { ["body"] = Sources.ToText(files) };
         if (imports)
@@ -32,7 +32,7 @@ internal static class ToolCommands
             form["imports"] = "true";
         }
 
-        using var response = await server.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, "/fmt"))
+        using var response = await server.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, string.IsNullOrEmpty(goVersion) ? "/fmt" : "/fmt?go=" + Uri.EscapeDataString(goVersion)))
         {
             Content = new FormUrlEncodedContent(form),
         }, CancellationToken.None).ConfigureAwait(false);

@@ -20,24 +20,28 @@ internal sealed class SandboxHealthCheck(DockerEngine engine, DockerResilience r
             }
 
             await engine.IdempotentAsync((d, ct) => d.System.PingAsync(ct), cts.Token).ConfigureAwait(false);
-            var (set, _) = await images.ResolveAsync(cts.Token).ConfigureAwait(false);
-            foreach (var image in new[] { set.RunnerImage, set.BuilderImage })
-            {
-                if (!await images.ExistsAsync(image, cts.Token).ConfigureAwait(false))
-                {
-                    return HealthCheckResult.Unhealthy($"Sandbox image {image} is missing.");
-                }
-            }
-
             if (readiness.IsReady)
             {
-                return HealthCheckResult.Healthy("Docker engine answers; sandbox images present.");
+                var set = await readiness.EnsureAsync(cts.Token).ConfigureAwait(false);
+                foreach (var image in new[] { set.RunnerImage, set.BuilderImage })
+                {
+                    if (!await images.ExistsAsync(image, cts.Token).ConfigureAwait(false))
+                    {
+                        return HealthCheckResult.Unhealthy($"Sandbox image {image} is missing.");
+                    }
+                }
+
+                return HealthCheckResult.Healthy($"Docker engine answers; sandbox images for the default Go version ({set.GoVersion}) present.");
             }
 
             // Not ready: make sure preparation is running again (it may have failed while the
             // engine was away), and say which state it is in.
             var error = readiness.LastError;
-            ObserveFailure(readiness.Start());
+            if (readiness.RestartDefault() is { } restarted)
+            {
+                ObserveFailure(restarted);
+            }
+
             return HealthCheckResult.Unhealthy(error is null
                 ? "Sandbox images present; preparation (standard library pre-build) in progress."
                 : "Sandbox preparation failed, retrying: " + error);

@@ -16,8 +16,32 @@ public sealed class SandboxOptions
     /// <summary>OCI runtime for runner and builder containers (for example <c>runsc</c> for gVisor); null uses the engine default.</summary>
     public string? Runtime { get; set; }
 
-    /// <summary>GOROOT whose toolchain goes into the builder image; null asks <c>go env GOROOT</c>.</summary>
+    /// <summary>GOROOT of the <c>host</c> toolchain entry; null asks <c>go env GOROOT</c> of the <c>go</c> on PATH.</summary>
     public string? GoRoot { get; set; }
+
+    /// <summary>
+    /// The Go toolchains runs may choose from, each with its own builder image, build cache and
+    /// warm builders; the newest installed one is the default. An entry is a Debian release
+    /// (<c>1.27</c>: <c>golang-1.27-go</c>, unpacked by the set-up under <see cref="ToolchainDirectory"/>),
+    /// <c>host</c> (the host's Go, see <see cref="GoRoot"/>; left out quietly when the host has none)
+    /// or an absolute GOROOT path. Null means <see cref="DefaultToolchains"/>.
+    /// </summary>
+    public string[]? Toolchains { get; set; }
+
+    /// <summary>Every Go release the Debian archive carries as <c>golang-1.NN-go</c>, and the host's Go.</summary>
+    public static IReadOnlyList<string> DefaultToolchains { get; } = ["1.27", "1.26", "1.25", "1.24", "1.23", "1.22", "1.21", "host"];
+
+    /// <summary>Where the set-up unpacks the Debian toolchains, one folder per release (<c>1.27/usr/lib/go-1.27</c>).</summary>
+    public string ToolchainDirectory { get; set; } = "/var/lib/goplay/toolchains";
+
+    /// <summary>
+    /// How many of the newest installed versions keep <see cref="BuilderPoolSize"/> warm builders;
+    /// every other ready version keeps one, and builds beyond that start a builder on demand.
+    /// </summary>
+    public int WarmToolchains { get; set; } = 2;
+
+    /// <summary>The configured toolchain entries: <see cref="Toolchains"/> when set, else the defaults.</summary>
+    internal IReadOnlyList<string> EffectiveToolchains => Toolchains is { Length: > 0 } configured ? configured : DefaultToolchains;
 
     public TimeSpan RunWallTime { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -145,6 +169,19 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         {
             errors.Add("Sandbox:BinaryCacheBytes must not be negative (0 turns the cache off).");
         }
+        if (o.WarmToolchains < 0)
+        {
+            errors.Add("Sandbox:WarmToolchains must not be negative.");
+        }
+
+        foreach (var entry in o.EffectiveToolchains)
+        {
+            if (!Toolchains.ToolchainEntry.TryParse(entry, out _))
+            {
+                errors.Add($"Sandbox:Toolchains: \"{entry}\" is not a Go release such as 1.27, \"host\" or an absolute GOROOT path.");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(o.InstanceName))
         {
             errors.Add("Sandbox:InstanceName must not be empty.");

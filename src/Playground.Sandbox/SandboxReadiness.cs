@@ -1,64 +1,166 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Playground.Sandbox.Building;
 using Playground.Sandbox.Images;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox;
 
 /// <summary>
-/// Prepares the sandbox once per process (images present, standard library in the cache
-/// volume) and remembers the result; a failed attempt is retried on the next call, so the
-/// service recovers when the engine comes back.
+/// Prepares each toolchain once per process (runner image, its builder image, the standard
+/// library in its cache volume) and remembers the result; a failed attempt is retried on the
+/// next call, so the service recovers when the engine comes back. The default toolchain is
+/// prepared first; the others follow in the background, one at a time, unless a run asks for
+/// one sooner.
 /// </summary>
-internal sealed partial class SandboxReadiness(SandboxImages images, GoBuilder builder, ILogger<SandboxReadiness> logger)
+internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, SandboxImages images, GoBuilder builder, ILogger<SandboxReadiness> logger)
 {
     private readonly Lock _gate = new();
-    private Task<SandboxImageSet>? _ready;
-    private string? _lastError;
+    private readonly ConcurrentDictionary<string, Task<SandboxImageSet>> _prepared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
 
-    public bool IsReady => _ready is { IsCompletedSuccessfully: true };
+    private readonly ConcurrentDictionary<string, (Toolchain Toolchain, SandboxImageSet Images)> _ready = new(StringComparer.Ordinal);
+    private event Action<Toolchain, SandboxImageSet>? Prepared;
 
-    /// <summary>Why the last preparation failed, or null.</summary>
-    public string? LastError => _lastError;
-
-    public Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken) => Start().WaitAsync(cancellationToken);
-
-    /// <summary>Starts preparation unless it is running or done; a failed attempt is started again.</summary>
-    public Task<SandboxImageSet> Start()
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every toolchain that is ready now and for each one
+    /// that becomes ready later (the builder pool fills its builders then); a toolchain may be
+    /// reported more than once.
+    /// </summary>
+    public void OnPrepared(Action<Toolchain, SandboxImageSet> handler)
     {
         lock (_gate)
         {
-            if (_ready is null || _ready.IsFaulted || _ready.IsCanceled)
-            {
-                // Preparation is shared by all callers, so no single caller's token may cancel it.
-                _ready = PrepareAsync();
-            }
+            Prepared += handler;
+        }
 
-            return _ready;
+        foreach (var (toolchain, images) in _ready.Values)
+        {
+            handler(toolchain, images);
         }
     }
 
-    private async Task<SandboxImageSet> PrepareAsync()
+    /// <summary>True when the default toolchain is ready to build and run.</summary>
+    public bool IsReady => DefaultTask() is { IsCompletedSuccessfully: true };
+
+    /// <summary>Why the default toolchain's last preparation failed, or null.</summary>
+    public string? LastError => _errors.TryGetValue(DefaultKey(), out var e) ? e : null;
+
+    /// <summary>The default toolchain's images, preparing it if needed.</summary>
+    public async Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken)
+    {
+        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+        return await EnsureAsync(RequireDefault(list), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<SandboxImageSet> EnsureAsync(Toolchain toolchain, CancellationToken cancellationToken) =>
+        StartAsync(toolchain).WaitAsync(cancellationToken);
+
+    /// <summary>The state a client sees for a toolchain; <c>message</c> says why it is not ready.</summary>
+    public (GoVersionState State, string? Message) StateOf(Toolchain toolchain)
+    {
+        if (!_prepared.TryGetValue(toolchain.Version, out var task))
+        {
+            return (GoVersionState.Preparing, "waiting its turn to be prepared");
+        }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            return (GoVersionState.Ready, null);
+        }
+
+        return task.IsCompleted && _errors.TryGetValue(toolchain.Version, out var error)
+            ? (GoVersionState.Failed, error)
+            : (GoVersionState.Preparing, "building the sandbox image and the standard library");
+    }
+
+    /// <summary>Starts preparing a toolchain unless it is running or done; a failed attempt is started again.</summary>
+    public Task<SandboxImageSet> StartAsync(Toolchain toolchain)
+    {
+        lock (_gate)
+        {
+            if (!_prepared.TryGetValue(toolchain.Version, out var task) || task.IsFaulted || task.IsCanceled)
+            {
+                // Preparation is shared by all callers, so no single caller's token may cancel it.
+                task = PrepareAsync(toolchain);
+                _prepared[toolchain.Version] = task;
+            }
+
+            return task;
+        }
+    }
+
+    /// <summary>Starts the default toolchain's preparation again if it failed (the health check calls this).</summary>
+    public Task? RestartDefault()
+    {
+        var list = catalog.GetAsync(CancellationToken.None);
+        return list.IsCompletedSuccessfully && list.Result.Default is { } d ? StartAsync(d) : null;
+    }
+
+    /// <summary>Prepares the default toolchain, then every other one, newest first, one at a time.</summary>
+    public async Task PrepareAllAsync(CancellationToken cancellationToken)
+    {
+        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(RequireDefault(list), cancellationToken).ConfigureAwait(false);
+        foreach (var toolchain in list.Installed.Skip(1))
+        {
+            try
+            {
+                await EnsureAsync(toolchain, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Logged by PrepareAsync; this version reports failed and the others go on.
+            }
+        }
+    }
+
+    private static Toolchain RequireDefault(ToolchainList list) =>
+        list.Default ?? throw new SandboxSetupException(list.Resolve(null).Error!);
+
+    private Task<SandboxImageSet>? DefaultTask() =>
+        _prepared.TryGetValue(DefaultKey(), out var task) ? task : null;
+
+    private string DefaultKey()
+    {
+        var list = catalog.GetAsync(CancellationToken.None);
+        return list.IsCompletedSuccessfully && list.Result.Default is { } d ? d.Version : "";
+    }
+
+    private async Task<SandboxImageSet> PrepareAsync(Toolchain toolchain)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-            var set = await images.EnsureAsync(cts.Token).ConfigureAwait(false);
+            var list = await catalog.GetAsync(cts.Token).ConfigureAwait(false);
+            var launcher = RequireDefault(list);
+            var set = images.Resolve(toolchain, launcher);
+            await images.EnsureRunnerAsync(set, launcher, cts.Token).ConfigureAwait(false);
+            await images.EnsureBuilderAsync(set, toolchain, cts.Token).ConfigureAwait(false);
             await builder.WarmAsync(set, cts.Token).ConfigureAwait(false);
-            LogReady(logger, set.RunnerImage, set.BuilderImage);
-            _lastError = null;
+            LogReady(logger, toolchain.Version, set.RunnerImage, set.BuilderImage);
+            _errors.TryRemove(toolchain.Version, out _);
+            _ready[toolchain.Version] = (toolchain, set);
+            Action<Toolchain, SandboxImageSet>? prepared;
+            lock (_gate)
+            {
+                prepared = Prepared;
+            }
+
+            prepared?.Invoke(toolchain, set);
             return set;
         }
         catch (Exception e)
         {
-            _lastError = e is SandboxSetupException ? e.Message : e.GetType().Name + ": " + e.Message;
-            LogNotReady(logger, e);
+            _errors[toolchain.Version] = e is SandboxSetupException ? e.Message : e.GetType().Name + ": " + e.Message;
+            LogNotReady(logger, toolchain.Version, e);
             throw;
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Sandbox ready: runner {RunnerImage}, builder {BuilderImage}")]
-    private static partial void LogReady(ILogger logger, string runnerImage, string builderImage);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Sandbox ready for {GoVersion}: runner {RunnerImage}, builder {BuilderImage}")]
+    private static partial void LogReady(ILogger logger, string goVersion, string runnerImage, string builderImage);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Sandbox preparation failed")]
-    private static partial void LogNotReady(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Sandbox preparation failed for {GoVersion}")]
+    private static partial void LogNotReady(ILogger logger, string goVersion, Exception exception);
 }

@@ -10,6 +10,7 @@ using Playground.Sandbox.Running;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Telemetry;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox;
 
@@ -31,6 +32,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         DockerResilience.Register(services);
         services.TryAddSingleton<DockerEngine>();
+        services.TryAddSingleton<ToolchainCatalog>();
         services.TryAddSingleton<SandboxImages>();
         services.TryAddSingleton<GoBuilder>();
         services.TryAddSingleton<GoRunner>();
@@ -55,9 +57,44 @@ public static class SandboxServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Creates images and warms the build cache now; used by the set-up script.</summary>
-    public static async Task PrepareSandboxAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
-        await services.GetRequiredService<SandboxReadiness>().EnsureAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Creates images and warms the build cache now, for the default toolchain or (with
+    /// <paramref name="all"/>) every installed one; used by the set-up script.
+    /// </summary>
+    public static async Task PrepareSandboxAsync(this IServiceProvider services, bool all, CancellationToken cancellationToken)
+    {
+        var readiness = services.GetRequiredService<SandboxReadiness>();
+        if (all)
+        {
+            await readiness.PrepareAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var installed = await services.GetRequiredService<ToolchainCatalog>().GetAsync(cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<SandboxImages>().PruneAsync(installed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For the set-up script: <c>directory=PATH</c>, then <c>release=1.NN</c> for each configured
+    /// Debian release, one per line.
+    /// </summary>
+    public static string DescribeToolchainSetup(this IServiceProvider services)
+    {
+        var o = services.GetRequiredService<IOptions<SandboxOptions>>().Value;
+        var lines = new List<string> { "directory=" + o.ToolchainDirectory };
+        foreach (var entry in o.EffectiveToolchains)
+        {
+            if (ToolchainEntry.TryParse(entry, out var parsed) && parsed.Kind == ToolchainEntryKind.Debian)
+            {
+                lines.Add("release=" + parsed.Release);
+            }
+        }
+
+        return string.Join('\n', lines) + "\n";
+    }
 }
 
 /// <summary>
@@ -76,14 +113,17 @@ internal sealed class SandboxShutdownService(SandboxRunService runs) : IHostedSe
     }
 }
 
-/// <summary>Starts preparation in the background at start-up so the first run does not pay for it.</summary>
+/// <summary>
+/// Starts preparation in the background at start-up so the first run does not pay for it: the
+/// default toolchain first, then the others one at a time.
+/// </summary>
 internal sealed class SandboxPreparationService(SandboxReadiness readiness) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await readiness.EnsureAsync(stoppingToken).ConfigureAwait(false);
+            await readiness.PrepareAllAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

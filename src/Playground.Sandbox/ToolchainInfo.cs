@@ -1,14 +1,78 @@
+using System.Text.Json.Serialization;
+using Playground.Sandbox.Images;
+using Playground.Sandbox.Runs;
+using Playground.Sandbox.Toolchains;
+
 namespace Playground.Sandbox;
 
-/// <summary>The Go toolchain the sandbox builds with.</summary>
+/// <summary>The Go toolchains the sandbox builds with, for the API's version routes.</summary>
 public interface IToolchainInfo
 {
-    /// <summary>The toolchain's version, e.g. <c>go1.19.8</c>; waits for the sandbox images.</summary>
+    /// <summary>The default toolchain's version, e.g. <c>go1.27.4</c>.</summary>
     Task<string> GetVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every configured version, newest first, with its state; missing ones last.</summary>
+    Task<IReadOnlyList<GoVersionInfo>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The version a request names (see <see cref="RunRequest.GoVersion"/>), or why there is none.</summary>
+    Task<(GoVersionInfo? Version, string? Error)> ResolveAsync(string? requested, CancellationToken cancellationToken);
 }
 
-internal sealed class ToolchainInfo(SandboxReadiness readiness) : IToolchainInfo
+/// <summary>One Go version as <c>GET /versions</c> reports it.</summary>
+public sealed record GoVersionInfo(
+    string Version,
+    string Release,
+    string Name,
+    GoVersionState State,
+    [property: JsonPropertyName("default")] bool IsDefault,
+    [property: JsonPropertyName("previous")] bool IsPrevious,
+    string? Message);
+
+/// <summary>Where a version stands: runs wait for <c>preparing</c> and are refused for the others but <c>ready</c>.</summary>
+[JsonConverter(typeof(KebabCaseEnumConverter<GoVersionState>))]
+public enum GoVersionState
 {
-    public async Task<string> GetVersionAsync(CancellationToken cancellationToken) =>
-        (await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false)).GoVersion;
+    Ready,
+    Preparing,
+    Failed,
+    Unavailable,
+}
+
+internal sealed class ToolchainInfo(ToolchainCatalog catalog, SandboxReadiness readiness) : IToolchainInfo
+{
+    public async Task<string> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+        return list.Default?.Version ?? throw new SandboxSetupException(list.Resolve(null).Error!);
+    }
+
+    public async Task<IReadOnlyList<GoVersionInfo>> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+        return
+        [
+            .. list.Installed.Select(t => Describe(list, t)),
+            .. list.Missing.Select(m => new GoVersionInfo(
+                m.Entry.Release is { } r ? "go" + r : m.Entry.Text,
+                m.Entry.Release is { } release ? "go" + release : m.Entry.Text,
+                m.Entry.Release is { } name ? "Go " + name : m.Entry.Text,
+                GoVersionState.Unavailable,
+                IsDefault: false,
+                IsPrevious: false,
+                m.Reason)),
+        ];
+    }
+
+    public async Task<(GoVersionInfo? Version, string? Error)> ResolveAsync(string? requested, CancellationToken cancellationToken)
+    {
+        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+        var choice = list.Resolve(requested);
+        return choice.Toolchain is { } t ? (Describe(list, t), null) : (null, choice.Error);
+    }
+
+    private GoVersionInfo Describe(ToolchainList list, Toolchain t)
+    {
+        var (state, message) = readiness.StateOf(t);
+        return new GoVersionInfo(t.Version, t.Release, t.Name, state, t == list.Default, t == list.Previous, message);
+    }
 }

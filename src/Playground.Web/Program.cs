@@ -10,10 +10,12 @@ using Playground.Web.Terminals;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlaygroundDefaults();
 builder.AddPlaygroundTelemetry("goplay-web");
-// Preparing only builds images and warms the cache: no module route, so no socket directory
-// is created for a process that never serves (and so never removes) it.
+// Preparing only builds images and warms the cache, and listing toolchains only reads the
+// configuration: no module route, so no socket directory is created for a process that never
+// serves (and so never removes) it.
 var preparing = args.Contains("prepare-sandbox");
-if (!preparing)
+var listing = args.Contains("toolchains");
+if (!preparing && !listing)
 {
     builder.AddModules();
 }
@@ -27,10 +29,18 @@ builder.AddTerminals();
 
 var app = builder.Build();
 
+if (listing)
+{
+    // Used by scripts/setup.sh: which Debian Go releases to unpack, and where.
+    Console.Out.Write(app.Services.DescribeToolchainSetup());
+    return;
+}
+
 if (preparing)
 {
-    // Used by scripts/setup.sh: create the images and warm the build cache, then exit.
-    await app.Services.PrepareSandboxAsync(CancellationToken.None);
+    // Used by scripts/setup.sh: create the images and warm the build cache (of the default
+    // toolchain, or of all with "all"), remove those of toolchains no longer configured, exit.
+    await app.Services.PrepareSandboxAsync(all: args.Contains("all"), CancellationToken.None);
     return;
 }
 

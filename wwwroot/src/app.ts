@@ -5,6 +5,7 @@ import { Playground } from "./playground";
 import type { RunMode } from "./protocol";
 import { load, save } from "./storage";
 import { bindShortcuts, themeWatcher, toggleRunButtons } from "./ui";
+import { type GoVersion, type VersionList, bare, fetchVersions, find, label, requested, usable } from "./versions";
 
 type Theme = "system" | "light" | "dark";
 
@@ -14,12 +15,14 @@ interface Settings {
   imports: boolean;
   theme: Theme;
   vim: boolean;
+  /** The picked release ("1.26"), or "" to follow the server's default. */
+  goVersion: string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const settingsKey = "goplay.settings";
-const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, ...load<Partial<Settings>>(settingsKey, {}) };
+const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
 
 // A shared snippet's page (/p/{id}) starts from the snippet; unsaved edits are kept per page.
 const snippetId = /^\/p\/([A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
@@ -35,7 +38,12 @@ const theme = themeWatcher(settings.theme, (dark) => playground?.setDark(dark));
 let playground: Playground | undefined;
 let draftTimer = 0;
 
+// The version list is fetched alongside the snippet; the picker must be filled before the page
+// says it is ready, or a quick Run would go out with the wrong version.
+const versionsLoading = fetchVersions();
 const start = await initialFiles();
+let versions: VersionList | null = await versionsLoading;
+let chosen: GoVersion | null = null;
 playground = new Playground(
   { editor: $("editor"), terminal: $("terminal"), status: $("status"), problems: $("problems"), connection: $("connection") },
   {
@@ -49,7 +57,10 @@ playground = new Playground(
       clearTimeout(draftTimer);
       draftTimer = window.setTimeout(saveDraft, 250);
     },
-    onBusy: toggleRunButtons,
+    onBusy: (busy) => {
+      toggleRunButtons(busy);
+      if (!busy) void refreshVersions();
+    },
   },
 );
 const pg = playground;
@@ -179,12 +190,14 @@ const share = () => {
   const box = $("share-box");
   const url = $<HTMLInputElement>("share-url");
   const note = $("share-note");
-  pg.share().then(async (link) => {
+  pg.share().then(async (shared) => {
+    // Like go.dev's links, a link names the version only when it is not the server's default.
+    const link = chosen && !chosen.default ? `${shared}?v=${bare(chosen.release)}` : shared;
     box.hidden = false;
     url.value = link;
     url.select();
     // The page becomes the snippet's page; later edits are that page's draft.
-    history.replaceState(null, "", new URL(link).pathname);
+    history.replaceState(null, "", new URL(link).pathname + new URL(link).search);
     draftKey = "goplay.draft:" + new URL(link).pathname.slice("/p/".length);
     saveDraft();
     try {
@@ -262,6 +275,89 @@ vim.addEventListener("change", () => {
   settings.vim = vim.checked;
   pg.editor.configure({ vim: settings.vim });
   saveSettings();
+});
+
+// The Go version. The picker's choice is remembered; a link's ?v= picks the version for this
+// page only, so opening someone's link does not change what the next new program runs with.
+const versionSelect = $<HTMLSelectElement>("go-version");
+
+function initialVersion(): GoVersion | null {
+  if (!versions) return null;
+  const fromLink = new URLSearchParams(location.search).get("v");
+  if (fromLink !== null) {
+    const request = requested(fromLink);
+    if (request === undefined) return null;
+    const found = find(versions, request);
+    if (found && usable(found)) return found;
+    const fallback = versions.versions.find((v) => v.default);
+    const why = found ? `${found.name} is ${found.state} here`
+      : request === "previous" ? "There is no previous Go release here" : `Go ${request} is not available here`;
+    pg.setStatus(`${why}; using ${fallback ? fallback.name : "the default"}.`);
+    return null;
+  }
+  if (settings.goVersion === "") return null;
+  // A remembered version the server no longer offers falls back to the default; the setting
+  // stays, in case the version comes back.
+  const found = find(versions, settings.goVersion);
+  return found && usable(found) ? found : null;
+}
+
+function renderVersions(): void {
+  const list = versions?.versions ?? [];
+  const current = versions?.versions.find((v) => v.default);
+  const latest = new Option(current ? `Latest (${current.name})` : "Default", "");
+  latest.title = "The server's default Go version, whichever that is when the program runs";
+  versionSelect.replaceChildren(latest);
+  for (const v of list) {
+    const option = new Option(label(v), v.version);
+    option.dataset.version = v.version;
+    option.dataset.state = v.state;
+    option.disabled = !usable(v);
+    if (v.message) option.title = v.message;
+    versionSelect.add(option);
+  }
+  versionSelect.value = chosen?.version ?? "";
+  versionSelect.disabled = list.length === 0;
+  if (list.length === 0) versionSelect.title = "The server did not list its Go versions; programs run with its default";
+}
+
+function useVersion(v: GoVersion | null): void {
+  chosen = v;
+  // A link's ?v= that could not be resolved is passed on as is: the server knows best.
+  pg.goVersion = v ? bare(v.release) : versions ? undefined : requested(new URLSearchParams(location.search).get("v"));
+}
+
+/** While a version is being prepared the list changes; a finished run is a good time to look again. */
+async function refreshVersions(): Promise<void> {
+  if (!versions?.versions.some((v) => v.state === "preparing")) return;
+  const fresh = await fetchVersions();
+  if (!fresh || pg.running) return;
+  versions = fresh;
+  if (chosen) chosen = fresh.versions.find((v) => v.version === chosen!.version) ?? chosen;
+  renderVersions();
+}
+
+/** A version still being prepared makes the first run wait; say so before Run is pressed. */
+function notePreparing(): void {
+  if (chosen?.state === "preparing") pg.setStatus(chosen.message ?? `${chosen.name} is being prepared; the first run may wait.`);
+}
+
+useVersion(initialVersion());
+renderVersions();
+notePreparing();
+versionSelect.addEventListener("change", () => {
+  const v = versions?.versions.find((x) => x.version === versionSelect.value) ?? null;
+  useVersion(v);
+  settings.goVersion = v ? bare(v.release) : "";
+  saveSettings();
+  // An address with ?v= keeps meaning "this page with this version".
+  const address = new URL(location.href);
+  if (address.searchParams.has("v")) {
+    if (v && !v.default) address.searchParams.set("v", bare(v.release));
+    else address.searchParams.delete("v");
+    history.replaceState(null, "", address.pathname + address.search);
+  }
+  notePreparing();
 });
 
 renderTabs();

@@ -4,12 +4,14 @@ import { type SourceFile, fromText, loadSnippet, toText } from "./files";
 import { Playground } from "./playground";
 import type { RunMode, RunResult } from "./protocol";
 import { type ThemeChoice, bindShortcuts, themeWatcher, toggleRunButtons } from "./ui";
+import { requested } from "./versions";
 
 // The embed page (/embed): no site chrome, configured by its query string, driven by the host
 // page through postMessage. Nothing is stored: third-party iframes often have no storage.
 //
 // Query: id (snippet) or code (source or txtar), readonly=1, autorun=1, mode=live|playback
-// (playback by default), theme=light|dark|system.
+// (playback by default), theme=light|dark|system, version=1.26|go1.26|goprev|latest (the Go
+// version to run and format with; the server's default when absent).
 //
 // Messages in (from the parent window), each {type, ...}:
 //   goplay:set-code {code}   replace the files (source or txtar)
@@ -51,6 +53,9 @@ const themeChoice = (["light", "dark", "system"].includes(query.get("theme") ?? 
 const theme = themeWatcher(themeChoice, (dark) => pg?.setDark(dark));
 const readonly = flag("readonly");
 const mode: RunMode = query.get("mode") === "live" ? "live" : "playback";
+// Passed on without asking /versions first: the server resolves it, and a version it does not
+// have ends the run with an error that lists the ones it does.
+const goVersion = requested(query.get("version"));
 let pg: Playground | undefined;
 
 const start = await initialFiles();
@@ -64,6 +69,7 @@ pg = new Playground(
     readonly,
     mode,
     vet: false,
+    goVersion,
     onBusy: toggleRunButtons,
     onResult: (result: RunResult) => post({ type: "goplay:result", result }),
   },
@@ -95,7 +101,9 @@ $("open").addEventListener("click", (e) => {
   const target = window.open("about:blank", "_blank");
   playground.share().then(
     (url) => {
-      if (target) target.location.href = url;
+      // The editor page reads the version from ?v=, where go.dev's links carry it.
+      const v = goVersion === "previous" ? "goprev" : goVersion;
+      if (target) target.location.href = v ? `${url}?v=${encodeURIComponent(v)}` : url;
     },
     (err: Error) => {
       target?.close();

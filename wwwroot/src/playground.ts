@@ -20,6 +20,8 @@ export interface PlaygroundOptions {
   readonly: boolean;
   mode: RunMode;
   vet: boolean;
+  /** Sent as goVersion with every run and as ?go= to Format; undefined runs the server's default. */
+  goVersion?: string;
   onChange?: () => void;
   onBusy?: (busy: boolean) => void;
   onResult?: (result: RunResult) => void;
@@ -41,6 +43,7 @@ export class Playground {
   readonly connection: RunConnection;
   mode: RunMode;
   vet: boolean;
+  goVersion: string | undefined;
   lastResult: RunResult | null = null;
   private active: ActiveRun | null = null;
   private busy = false;
@@ -50,6 +53,7 @@ export class Playground {
   constructor(private readonly el: PlaygroundElements, private readonly options: PlaygroundOptions) {
     this.mode = options.mode;
     this.vet = options.vet;
+    this.goVersion = options.goVersion;
     this.editor = new CodeEditor(el.editor, options.files, {
       dark: options.dark,
       vim: options.vim,
@@ -113,7 +117,7 @@ export class Playground {
         },
       };
       this.connection
-        .run({ files: toRecord(files), mode: this.mode, withVet: this.vet }, observer)
+        .run({ files: toRecord(files), mode: this.mode, withVet: this.vet, goVersion: this.goVersion }, observer)
         .then((active) => {
           // Killed or replaced while connecting: stop what just started.
           if (generation === this.generation) this.active = active;
@@ -146,7 +150,9 @@ export class Playground {
     this.setStatus("Formatting…");
     let reply: { Body?: string; Error?: string };
     try {
-      const response = await fetch(endpoint("fmt"), { method: "POST", body });
+      // The chosen toolchain's gofmt: releases differ in what they accept and how they print.
+      const url = this.goVersion ? endpoint("fmt") + "?go=" + encodeURIComponent(this.goVersion) : endpoint("fmt");
+      const response = await fetch(url, { method: "POST", body });
       if (!response.ok) throw new Error(`${response.status} ${response.statusText}: ${await response.text()}`);
       reply = await response.json();
     } catch (e) {
@@ -180,6 +186,10 @@ export class Playground {
 
   private apply(e: RunEvent, files: SourceFile[]): RunResult | null {
     switch (e.kind) {
+      case "preparing":
+        // Progress, not program output: the first run of a new version waits for its setup.
+        this.setStatus(e.data || "Preparing the Go version…");
+        return null;
       case "queued":
         this.setStatus(`Queued #${e.position}`);
         return null;
@@ -251,7 +261,8 @@ export class Playground {
     }
   }
 
-  private setStatus(text: string): void {
+  /** The status line: a run's progress and outcome, or a short notice from the page. */
+  setStatus(text: string): void {
     this.el.status.textContent = text;
   }
 

@@ -6,6 +6,8 @@ export interface RunRequest {
   files: Record<string, string>;
   mode: RunMode;
   withVet: boolean;
+  /** "1.26", "go1.26", "1.26.11", "latest" or "previous"; absent for the server's default. */
+  goVersion?: string;
 }
 
 export type Outcome =
@@ -13,7 +15,8 @@ export type Outcome =
   | "build-error" | "build-timeout" | "rejected" | "internal";
 
 export interface RunEvent {
-  kind: "queued" | "building" | "built" | "vet" | "stdout" | "stderr" | "exit" | "error";
+  // "preparing" comes first when the chosen Go version is still being set up on the server.
+  kind: "preparing" | "queued" | "building" | "built" | "vet" | "stdout" | "stderr" | "exit" | "error";
   position?: number;
   cached?: boolean;
   buildMs?: number;

@@ -1,50 +1,81 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Telemetry;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox.Building;
 
 /// <summary>
-/// Long-lived builder containers, each used by one build at a time (a request on the
-/// agent's open stdin; a fresh work directory per build) and sharing the cache volume. A
-/// builder whose build was cut off, that died, or that is getting old is replaced.
+/// Long-lived builder containers, each used by one build at a time (a request on the agent's
+/// open stdin; a fresh work directory per build) and sharing its toolchain's cache volume. Each
+/// ready toolchain has its own builders: the newest <see cref="SandboxOptions.WarmToolchains"/>
+/// keep <see cref="SandboxOptions.BuilderPoolSize"/>, the others one; a build that finds none
+/// free starts a single-use builder. A builder whose build was cut off, that died, or that is
+/// getting old is replaced.
 /// </summary>
 internal sealed class BuilderPool(
     DockerEngine engine,
     IServiceProvider services,
     ActiveRuns active,
     SandboxMetrics metrics,
+    ToolchainCatalog catalog,
     IOptions<SandboxOptions> options,
     TimeProvider time,
     ILogger<BuilderPool> logger) : WarmPool<PooledBuilder>(engine, services, active, options, time, logger)
 {
-    private int _live;
+    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
-    /// <summary>Builders alive, busy or free.</summary>
-    public int Live => Volatile.Read(ref _live);
+    /// <summary>Builders alive, busy or free, for every toolchain.</summary>
+    public int Live => _slots.Values.Sum(s => Volatile.Read(ref s.Live));
 
-    /// <summary>Builders waiting for a build.</summary>
-    public int Free => Idle.Reader.Count;
+    /// <summary>Builders waiting for a build, for every toolchain.</summary>
+    public int Free => _slots.Values.Sum(s => s.Idle.Reader.Count);
 
     protected override int Size => Options.BuilderPoolSize;
 
-    protected override int Shortfall => Size - Live;
+    protected override int Shortfall => _slots.Values.Sum(s => Math.Max(0, s.Target - Volatile.Read(ref s.Live)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Size == 0)
+        {
+            return;
+        }
+
+        // Builders follow readiness: a toolchain gets its builders once it is prepared.
+        Readiness.OnPrepared((toolchain, images) => _ = AddAsync(toolchain, images));
+        await base.ExecuteAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task AddAsync(Toolchain toolchain, SandboxImageSet images)
+    {
+        var list = await catalog.GetAsync(CancellationToken.None).ConfigureAwait(false);
+        var rank = list.Installed.ToList().IndexOf(toolchain);
+        var target = rank >= 0 && rank < Options.WarmToolchains ? Size : Math.Min(1, Size);
+        _slots.TryAdd(images.BuilderImage, new Slot(images, target));
+        RequestRefill();
+    }
 
     /// <summary>A free builder for these images, or null (the caller builds in a single-use container).</summary>
     public async Task<PooledBuilder?> TakeAsync(SandboxImageSet images, CancellationToken cancellationToken)
     {
-        while (Idle.Reader.TryRead(out var builder))
+        if (_slots.TryGetValue(images.BuilderImage, out var slot))
         {
-            if (builder.Images == images && Time.GetUtcNow() - builder.CreatedAt < RecycleAge
-                && await builder.Container.IsRunningAsync(cancellationToken).ConfigureAwait(false))
+            while (slot.Idle.Reader.TryRead(out var builder))
             {
-                metrics.BuilderTake(hit: true);
-                return builder;
-            }
+                if (Time.GetUtcNow() - builder.CreatedAt < RecycleAge
+                    && await builder.Container.IsRunningAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    metrics.BuilderTake(hit: true);
+                    return builder;
+                }
 
-            await RetireAsync(builder).ConfigureAwait(false);
+                await RetireAsync(builder).ConfigureAwait(false);
+            }
         }
 
         metrics.BuilderTake(hit: false);
@@ -53,9 +84,9 @@ internal sealed class BuilderPool(
 
     public async Task ReturnAsync(PooledBuilder builder, bool healthy)
     {
-        if (healthy && Time.GetUtcNow() - builder.CreatedAt < RecycleAge)
+        if (healthy && Time.GetUtcNow() - builder.CreatedAt < RecycleAge && _slots.TryGetValue(builder.Images.BuilderImage, out var slot))
         {
-            Idle.Writer.TryWrite(builder);
+            slot.Idle.Writer.TryWrite(builder);
             return;
         }
 
@@ -64,20 +95,63 @@ internal sealed class BuilderPool(
 
     protected override async Task<PooledBuilder> CreateAsync(CancellationToken cancellationToken)
     {
-        var (container, images, tracked) = await StartContainerAsync(
-            "builders-",
-            (images, runId) => ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, Options, Time, serve: true),
-            cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref _live);
-        return new PooledBuilder(container, images, tracked, Time.GetUtcNow());
+        // The toolchain furthest below its target first; the default comes first among equals.
+        var slot = _slots.Values
+            .Where(s => s.Target > Volatile.Read(ref s.Live))
+            .MaxBy(s => (s.Target - Volatile.Read(ref s.Live), s.Target))
+            ?? throw new InvalidOperationException("No toolchain lacks builders.");
+        Interlocked.Increment(ref slot.Live);
+        try
+        {
+            var images = slot.Images;
+            var (container, tracked) = await StartContainerAsync(
+                "builders-",
+                runId => ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, Options, Time, serve: true),
+                cancellationToken).ConfigureAwait(false);
+            return new PooledBuilder(container, images, tracked, Time.GetUtcNow());
+        }
+        catch
+        {
+            Interlocked.Decrement(ref slot.Live);
+            throw;
+        }
+    }
+
+    protected override void Park(PooledBuilder item) => _slots[item.Images.BuilderImage].Idle.Writer.TryWrite(item);
+
+    protected override IEnumerable<PooledBuilder> DrainIdle()
+    {
+        foreach (var slot in _slots.Values)
+        {
+            while (slot.Idle.Reader.TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
     }
 
     protected override async ValueTask RetireAsync(PooledBuilder item)
     {
-        Interlocked.Decrement(ref _live);
+        if (_slots.TryGetValue(item.Images.BuilderImage, out var slot))
+        {
+            Interlocked.Decrement(ref slot.Live);
+        }
+
         await item.Container.DisposeAsync().ConfigureAwait(false);
         item.Tracked.Dispose();
         RequestRefill();
+    }
+
+    /// <summary>One toolchain's builders.</summary>
+    private sealed class Slot(SandboxImageSet images, int target)
+    {
+        public SandboxImageSet Images { get; } = images;
+
+        public int Target { get; } = target;
+
+        public Channel<PooledBuilder> Idle { get; } = Channel.CreateUnbounded<PooledBuilder>();
+
+        public int Live;
     }
 }
 

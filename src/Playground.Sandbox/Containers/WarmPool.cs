@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Playground.Sandbox.Images;
 
 namespace Playground.Sandbox.Containers;
 
@@ -51,6 +50,21 @@ internal abstract class WarmPool<TItem>(
 
     protected void RequestRefill() => _refill.Release();
 
+    /// <summary>Puts a new item where takers find it.</summary>
+    protected virtual void Park(TItem item) => Idle.Writer.TryWrite(item);
+
+    /// <summary>Takes every idle item out, for shutdown.</summary>
+    protected virtual IEnumerable<TItem> DrainIdle()
+    {
+        while (Idle.Reader.TryRead(out var item))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>Resolved lazily: readiness needs the builder, which needs the builder pool.</summary>
+    protected SandboxReadiness Readiness => services.GetRequiredService<SandboxReadiness>();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Size == 0)
@@ -70,7 +84,7 @@ internal abstract class WarmPool<TItem>(
                 {
                     try
                     {
-                        Idle.Writer.TryWrite(await CreateAsync(stoppingToken).ConfigureAwait(false));
+                        Park(await CreateAsync(stoppingToken).ConfigureAwait(false));
                         Added?.Invoke();
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -92,7 +106,7 @@ internal abstract class WarmPool<TItem>(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        while (Idle.Reader.TryRead(out var item))
+        foreach (var item in DrainIdle().ToList())
         {
             await RetireAsync(item).ConfigureAwait(false);
         }
@@ -105,22 +119,20 @@ internal abstract class WarmPool<TItem>(
     }
 
     /// <summary>Creates and starts a container under a fresh run id that stays registered as active.</summary>
-    protected async Task<(SandboxContainer Container, SandboxImageSet Images, IDisposable Tracked)> StartContainerAsync(
+    protected async Task<(SandboxContainer Container, IDisposable Tracked)> StartContainerAsync(
         string runIdPrefix,
-        Func<SandboxImageSet, string, CreateContainerParameters> spec,
+        Func<string, CreateContainerParameters> spec,
         CancellationToken cancellationToken)
     {
-        // Resolved lazily: readiness needs the builder, which needs the builder pool.
-        var images = await services.GetRequiredService<SandboxReadiness>().EnsureAsync(cancellationToken).ConfigureAwait(false);
         var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
         var tracked = active.Track(runId);
         try
         {
-            var container = await SandboxContainer.CreateAsync(engine, spec(images, runId), logger, cancellationToken).ConfigureAwait(false);
+            var container = await SandboxContainer.CreateAsync(engine, spec(runId), logger, cancellationToken).ConfigureAwait(false);
             try
             {
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);
-                return (container, images, tracked);
+                return (container, tracked);
             }
             catch
             {

@@ -1,31 +1,8 @@
 namespace Playground.Sandbox.Images;
 
-/// <summary>The host Go toolchain that builds the in-container programs and fills the builder image.</summary>
+/// <summary>A Go toolchain on the host that builds the programs embedded in this assembly (launcher, agent).</summary>
 internal sealed record GoToolchain(string GoRoot, string Version)
 {
-    public static async Task<GoToolchain> DiscoverAsync(string? configuredGoRoot, CancellationToken cancellationToken)
-    {
-        var go = configuredGoRoot is null ? "go" : Path.Combine(configuredGoRoot, "bin", "go");
-        string output;
-        try
-        {
-            output = await HostProcess.RunAsync(go, ["env", "GOROOT", "GOVERSION"], null, null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new SandboxSetupException(
-                $"The Go toolchain was not found ({go}). Install golang-go (scripts/setup.sh does) or set Sandbox:GoRoot.", e);
-        }
-
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length < 2)
-        {
-            throw new SandboxSetupException($"Unexpected output from '{go} env': {output}");
-        }
-
-        return new GoToolchain(lines[0], lines[1]);
-    }
-
     public string GoBinary => Path.Combine(GoRoot, "bin", "go");
 
     /// <summary>Builds an embedded Go program as a static linux/amd64 binary and returns its bytes.</summary>

@@ -3,6 +3,7 @@ using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox.Images;
 
@@ -21,55 +22,56 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     public const string RunnerRepository = "goplay-runner";
     public const string BuilderRepository = "goplay-builder";
 
-    // A reference, so concurrent readers see it whole or not at all.
-    private Tuple<SandboxImageSet, GoToolchain>? _resolved;
+    /// <summary>The label naming the Go version a builder image or cache volume belongs to, for pruning.</summary>
+    public const string GoVersionLabel = "io.goplay.go-version";
 
     /// <summary>
-    /// Names the images for the host toolchain without touching the engine. The toolchain is
-    /// asked once per process (readiness probes call this), since it is what the images were
-    /// built from for as long as the process runs.
+    /// Names the images for a toolchain without touching the engine. The runner image is shared
+    /// by every toolchain (it only starts a static binary); its launcher is built by
+    /// <paramref name="launcherToolchain"/>, the default one, so its tag follows that.
     /// </summary>
-    public async Task<(SandboxImageSet Set, GoToolchain Toolchain)> ResolveAsync(CancellationToken cancellationToken)
+    public SandboxImageSet Resolve(Toolchain toolchain, Toolchain launcherToolchain)
     {
-        if (Volatile.Read(ref _resolved) is { } known)
-        {
-            return (known.Item1, known.Item2);
-        }
-
-        var go = await GoToolchain.DiscoverAsync(options.Value.GoRoot, cancellationToken).ConfigureAwait(false);
-        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", go.Version)}";
-        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", go.Version, go.GoRoot, GoImportsStamp())}";
-        var volume = "goplay-gocache-" + go.Version;
-        var set = new SandboxImageSet(runner, builder, volume, go.Version);
-        Volatile.Write(ref _resolved, Tuple.Create(set, go));
-        return (set, go);
+        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", launcherToolchain.Version)}";
+        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", toolchain.Version, toolchain.GoRoot, GoImportsStamp())}";
+        return new SandboxImageSet(runner, builder, CacheVolumePrefix + toolchain.Version, toolchain.Version);
     }
 
-    public async Task<SandboxImageSet> EnsureAsync(CancellationToken cancellationToken)
-    {
-        var (set, go) = await ResolveAsync(cancellationToken).ConfigureAwait(false);
-        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
-        await RequireRuntimeAsync(options.Value.Runtime, cancellationToken).ConfigureAwait(false);
+    public const string CacheVolumePrefix = "goplay-gocache-";
 
-        if (!await ExistsAsync(set.RunnerImage, cancellationToken).ConfigureAwait(false))
+    /// <summary>Creates the runner image when missing; it is the same for every toolchain.</summary>
+    public async Task EnsureRunnerAsync(SandboxImageSet set, Toolchain launcherToolchain, CancellationToken cancellationToken)
+    {
+        await RequireRuntimeAsync(options.Value.Runtime, cancellationToken).ConfigureAwait(false);
+        if (await ExistsAsync(set.RunnerImage, cancellationToken).ConfigureAwait(false))
         {
-            LogCreatingImage(logger, set.RunnerImage);
-            var context = new BuildContext();
-            await using (context.ConfigureAwait(false))
-            {
-                await context.AddFileAsync("launcher", await go.BuildEmbeddedAsync("launcher", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
-                await context.AddTextAsync("Dockerfile", RunnerDockerfile, cancellationToken).ConfigureAwait(false);
-                await BuildImageAsync(docker, context, set.RunnerImage, cancellationToken).ConfigureAwait(false);
-            }
+            return;
         }
 
+        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        LogCreatingImage(logger, set.RunnerImage);
+        var context = new BuildContext();
+        await using (context.ConfigureAwait(false))
+        {
+            await context.AddFileAsync("launcher", await BuildEmbeddedAsync(launcherToolchain, "launcher", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
+            await context.AddTextAsync("Dockerfile", RunnerDockerfile, cancellationToken).ConfigureAwait(false);
+            await BuildImageAsync(docker, context, set.RunnerImage, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates a toolchain's builder image and cache volume when missing.</summary>
+    public async Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, CancellationToken cancellationToken)
+    {
         if (!await ExistsAsync(set.BuilderImage, cancellationToken).ConfigureAwait(false))
         {
+            var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
             LogCreatingImage(logger, set.BuilderImage);
             var context = new BuildContext();
             await using (context.ConfigureAwait(false))
             {
-                await context.AddFileAsync("rootfs/agent", await go.BuildEmbeddedAsync("agent", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
+                // The agent is built by the toolchain it drives: its go/parser, go/format and
+                // runtime.Version() are that version's.
+                await context.AddFileAsync("rootfs/agent", await BuildEmbeddedAsync(go, "agent", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
                 // Precompiled std archives are for the host's cgo configuration; builds with
                 // CGO_ENABLED=0 compile std into the cache volume instead, so they are left out.
                 await context.AddHostTreeAsync(go.GoRoot, "rootfs/goroot", rel =>
@@ -79,22 +81,75 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
                     await context.AddHostFileAsync(lib, "rootfs" + lib, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (File.Exists(GoImportsPath))
+                if (GoImportsSource() is { } goimports)
                 {
                     // For /fmt with imports; Debian's goimports is a static binary.
-                    await context.AddHostFileAsync(GoImportsPath, "rootfs" + GoImportsPath, cancellationToken).ConfigureAwait(false);
+                    await context.AddHostFileAsync(goimports, "rootfs" + GoImportsPath, cancellationToken).ConfigureAwait(false);
                 }
 
                 await context.AddDirectoryEntryAsync("cache", cancellationToken).ConfigureAwait(false);
                 await context.AddTextAsync("cache/.keep", string.Empty, cancellationToken).ConfigureAwait(false);
                 await context.AddTextAsync("Dockerfile", BuilderDockerfile, cancellationToken).ConfigureAwait(false);
-                await BuildImageAsync(docker, context, set.BuilderImage, cancellationToken).ConfigureAwait(false);
+                await BuildImageAsync(docker, context, set.BuilderImage, go.Version, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await EnsureVolumeAsync(set.CacheVolume, cancellationToken).ConfigureAwait(false);
-        return set;
+        await EnsureVolumeAsync(set.CacheVolume, go.Version, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Removes the sandbox images that no installed toolchain uses any more (older launchers and
+    /// agents, versions no longer configured) and the cache volumes of versions no longer
+    /// configured. Whatever a container still uses stays: the engine refuses, and that is fine.
+    /// </summary>
+    public async Task PruneAsync(ToolchainList installed, CancellationToken cancellationToken)
+    {
+        if (installed.Default is not { } launcher)
+        {
+            return;
+        }
+
+        var sets = installed.Installed.Select(t => Resolve(t, launcher)).ToArray();
+        var keep = sets.SelectMany(s => new[] { s.RunnerImage, s.BuilderImage }).ToHashSet(StringComparer.Ordinal);
+        var volumes = sets.Select(s => s.CacheVolume).ToHashSet(StringComparer.Ordinal);
+        var docker = await engine.GetClientAsync(cancellationToken).ConfigureAwait(false);
+        var filter = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true } };
+        var images = await docker.Images.ListImagesAsync(new ImagesListParameters { Filters = filter }, cancellationToken).ConfigureAwait(false);
+        foreach (var tag in images.SelectMany(i => i.RepoTags ?? []))
+        {
+            if ((tag.StartsWith(RunnerRepository + ":", StringComparison.Ordinal) || tag.StartsWith(BuilderRepository + ":", StringComparison.Ordinal)) && !keep.Contains(tag))
+            {
+                await TryAsync(() => docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters(), cancellationToken), "image " + tag).ConfigureAwait(false);
+            }
+        }
+
+        var listed = await docker.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, cancellationToken).ConfigureAwait(false);
+        foreach (var volume in listed.Volumes ?? [])
+        {
+            if (volume.Name.StartsWith(CacheVolumePrefix, StringComparison.Ordinal) && !volumes.Contains(volume.Name))
+            {
+                await TryAsync(() => docker.Volumes.RemoveAsync(volume.Name, force: false, cancellationToken), "volume " + volume.Name).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task TryAsync(Func<Task> remove, string what)
+    {
+        try
+        {
+            await remove().ConfigureAwait(false);
+            LogPruned(logger, what);
+        }
+        catch (DockerApiException e)
+        {
+            // In use by a container of a running GoPlay, most likely: it stays.
+            LogPruneSkipped(logger, what, (int)e.StatusCode);
+        }
+    }
+
+    /// <summary>Builds an embedded Go program with a toolchain as a static linux/amd64 binary.</summary>
+    private static Task<byte[]> BuildEmbeddedAsync(Toolchain go, string program, CancellationToken cancellationToken) =>
+        new GoToolchain(go.GoRoot, go.Version).BuildEmbeddedAsync(program, cancellationToken);
 
     /// <summary>Fails closed when the configured OCI runtime (e.g. runsc) is not known to the engine.</summary>
     private async Task RequireRuntimeAsync(string? runtime, CancellationToken cancellationToken)
@@ -130,15 +185,15 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         }
     }
 
-    private async Task EnsureVolumeAsync(string name, CancellationToken cancellationToken)
+    private async Task EnsureVolumeAsync(string name, string goVersion, CancellationToken cancellationToken)
     {
         // Creating a volume that exists is a no-op for the local driver. A new, empty volume is
         // filled from the image's /cache on first mount, which makes it owned by 65534.
-        var parameters = new VolumesCreateParameters { Name = name, Labels = new Dictionary<string, string> { [SandboxLabels.Managed] = "true" } };
+        var parameters = new VolumesCreateParameters { Name = name, Labels = new Dictionary<string, string> { [SandboxLabels.Managed] = "true", [GoVersionLabel] = goVersion } };
         await engine.IdempotentAsync((d, ct) => d.Volumes.CreateAsync(parameters, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task BuildImageAsync(IDockerClient docker, BuildContext context, string tag, CancellationToken cancellationToken)
+    private async Task BuildImageAsync(IDockerClient docker, BuildContext context, string tag, string? goVersion, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         var progress = new Progress<JSONMessage>(m =>
@@ -158,7 +213,9 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
                 Tags = [tag],
                 Remove = true,
                 ForceRemove = true,
-                Labels = new Dictionary<string, string> { [SandboxLabels.Managed] = "true" },
+                Labels = goVersion is null
+                    ? new Dictionary<string, string> { [SandboxLabels.Managed] = "true" }
+                    : new Dictionary<string, string> { [SandboxLabels.Managed] = "true", [GoVersionLabel] = goVersion },
             },
             tar,
             authConfigs: null,
@@ -181,7 +238,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     }
 
     /// <summary>The shared libraries (and loader) the toolchain's dynamically linked programs need.</summary>
-    private static async Task<IReadOnlyCollection<string>> SharedLibrariesAsync(GoToolchain go, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyCollection<string>> SharedLibrariesAsync(Toolchain go, CancellationToken cancellationToken)
     {
         var libs = new SortedSet<string>(StringComparer.Ordinal);
         var programs = Directory.EnumerateFiles(Path.Combine(go.GoRoot, "bin"))
@@ -212,12 +269,23 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         return libs;
     }
 
-    /// <summary>Where golang-golang-x-tools installs goimports; copied into the builder image when present.</summary>
+    /// <summary>Where golang-golang-x-tools installs goimports, and where builders find it.</summary>
     private const string GoImportsPath = "/usr/bin/goimports";
 
+    /// <summary>
+    /// The goimports that goes into builder images: the newer one the set-up unpacks from
+    /// golang-golang-x-tools next to the toolchains (its parser reads current syntax, which
+    /// bookworm's 0.25 build cannot), else the host's.
+    /// </summary>
+    private string? GoImportsSource()
+    {
+        var unpacked = Path.Combine(options.Value.ToolchainDirectory, "x-tools", "usr", "bin", "goimports");
+        return File.Exists(unpacked) ? unpacked : File.Exists(GoImportsPath) ? GoImportsPath : null;
+    }
+
     /// <summary>Part of the builder image's tag, so installing or upgrading goimports makes a new image.</summary>
-    private static string GoImportsStamp() =>
-        File.Exists(GoImportsPath) ? "goimports:" + new FileInfo(GoImportsPath).Length : "goimports:none";
+    private string GoImportsStamp() =>
+        GoImportsSource() is { } path ? "goimports:" + path + ":" + new FileInfo(path).Length : "goimports:none";
 
     private const UnixFileMode ExecMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
@@ -243,6 +311,12 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Creating sandbox image {Image}")]
     private static partial void LogCreatingImage(ILogger logger, string image);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Removed stale sandbox {What}")]
+    private static partial void LogPruned(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Kept stale sandbox {What}: the engine refused its removal ({Status})")]
+    private static partial void LogPruneSkipped(ILogger logger, string what, int status);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created sandbox image {Image}")]
     private static partial void LogImageCreated(ILogger logger, string image);

@@ -38,7 +38,7 @@ internal sealed class RunnerPool(
         {
             Interlocked.Decrement(ref _count);
             RequestRefill();
-            if (runner.Images == images && Time.GetUtcNow() - runner.CreatedAt < RecycleAge
+            if (runner.Image == images.RunnerImage && Time.GetUtcNow() - runner.CreatedAt < RecycleAge
                 && await runner.Container.IsRunningAsync(cancellationToken).ConfigureAwait(false))
             {
                 metrics.PoolTake(hit: true);
@@ -55,10 +55,12 @@ internal sealed class RunnerPool(
 
     protected override async Task<PooledRunner> CreateAsync(CancellationToken cancellationToken)
     {
-        var (container, images, tracked) = await StartContainerAsync(
-            "pool-", (images, runId) => ContainerSpecs.Runner(images.RunnerImage, runId, Options, Time), cancellationToken).ConfigureAwait(false);
+        // Every toolchain shares the runner image; the default's preparation makes it.
+        var images = await Readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var (container, tracked) = await StartContainerAsync(
+            "pool-", runId => ContainerSpecs.Runner(images.RunnerImage, runId, Options, Time), cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _count);
-        return new PooledRunner(container, images, tracked, Time.GetUtcNow());
+        return new PooledRunner(container, images.RunnerImage, tracked, Time.GetUtcNow());
     }
 
     protected override async ValueTask RetireAsync(PooledRunner item)
@@ -91,7 +93,7 @@ internal sealed class RunnerPool(
 }
 
 /// <summary>A started runner container from the pool, with the registration of its run id.</summary>
-internal sealed record PooledRunner(SandboxContainer Container, SandboxImageSet Images, IDisposable Tracked, DateTimeOffset CreatedAt) : IAsyncDisposable
+internal sealed record PooledRunner(SandboxContainer Container, string Image, IDisposable Tracked, DateTimeOffset CreatedAt) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Playground.Sandbox.Building;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox.Runs;
 
@@ -8,18 +9,25 @@ public interface IFormatService
     /// <summary>
     /// gofmt (or goimports with <paramref name="fixImports"/>) for .go files and go mod edit -fmt
     /// for go.mod files; other files come back unchanged. On a syntax error, <c>Error</c> says
-    /// where and <c>Files</c> is null.
+    /// where and <c>Files</c> is null. <paramref name="goVersion"/> chooses the toolchain as
+    /// <see cref="RunRequest.GoVersion"/> does; an unknown one is an <c>Error</c>.
     /// </summary>
-    Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, CancellationToken cancellationToken);
+    Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, string? goVersion, CancellationToken cancellationToken);
 }
 
 public sealed record FormatResult(IReadOnlyDictionary<string, string>? Files, string Error);
 
-internal sealed class SandboxFormatService(SandboxReadiness readiness, GoBuilder builder) : IFormatService
+internal sealed class SandboxFormatService(ToolchainCatalog catalog, SandboxReadiness readiness, GoBuilder builder) : IFormatService
 {
-    public async Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, CancellationToken cancellationToken)
+    public async Task<FormatResult> FormatAsync(IReadOnlyDictionary<string, string> files, bool fixImports, string? goVersion, CancellationToken cancellationToken)
     {
-        var images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var choice = (await catalog.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(goVersion);
+        if (choice.Toolchain is null)
+        {
+            return new FormatResult(null, choice.Error!);
+        }
+
+        var images = await readiness.EnsureAsync(choice.Toolchain, cancellationToken).ConfigureAwait(false);
         var result = await builder.FormatAsync(images, files, fixImports, cancellationToken).ConfigureAwait(false);
         return result.Status switch
         {
@@ -33,15 +41,24 @@ internal sealed class SandboxFormatService(SandboxReadiness readiness, GoBuilder
 /// <summary>Runs go vet on a program in the sandbox's builder, without running the program.</summary>
 public interface IVetService
 {
-    /// <summary>Vet's findings, or the compile errors when the program does not build; empty when clean.</summary>
-    Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken);
+    /// <summary>
+    /// Vet's findings, or the compile errors when the program does not build (or why the
+    /// requested <paramref name="goVersion"/> is not available); empty when clean.
+    /// </summary>
+    Task<string> VetAsync(IReadOnlyDictionary<string, string> files, string? goVersion, CancellationToken cancellationToken);
 }
 
-internal sealed class SandboxVetService(SandboxReadiness readiness, GoBuilder builder) : IVetService
+internal sealed class SandboxVetService(ToolchainCatalog catalog, SandboxReadiness readiness, GoBuilder builder) : IVetService
 {
-    public async Task<string> VetAsync(IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken)
+    public async Task<string> VetAsync(IReadOnlyDictionary<string, string> files, string? goVersion, CancellationToken cancellationToken)
     {
-        var images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var choice = (await catalog.GetAsync(cancellationToken).ConfigureAwait(false)).Resolve(goVersion);
+        if (choice.Toolchain is null)
+        {
+            return choice.Error! + "\n";
+        }
+
+        var images = await readiness.EnsureAsync(choice.Toolchain, cancellationToken).ConfigureAwait(false);
         var result = await builder.VetAsync(images, files, cancellationToken).ConfigureAwait(false);
         return result.Status == BuildStatus.Ok ? result.VetOutput : result.Output;
     }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox.Runs;
 
@@ -10,8 +11,9 @@ namespace Playground.Sandbox.Runs;
 internal static partial class GoModCheck
 {
     /// <summary>Null when acceptable, else the reason.</summary>
-    public static string? Check(string goMod, string goModPath, IReadOnlyCollection<string> fileNames, string toolchainVersion)
+    public static string? Check(string goMod, string goModPath, IReadOnlyCollection<string> fileNames, Toolchain selected, ToolchainList installed)
     {
+        var toolchainVersion = selected.Version;
         var lines = goMod.Split('\n').Select(StripComment).ToArray();
         var inReplaceBlock = false;
         for (var i = 0; i < lines.Length; i++)
@@ -41,12 +43,19 @@ internal static partial class GoModCheck
             var words = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             switch (words[0])
             {
-                case "toolchain":
-                    return $"{goModPath}:{i + 1}: toolchain lines are not supported: this server builds with {toolchainVersion} only and downloads no toolchain.";
+                // Go 1.21 and later read a toolchain line as advice and, with GOTOOLCHAIN=local,
+                // never download one; older releases do not know the directive.
+                case "toolchain" when selected.Parsed < ToolchainLines:
+                    return $"{goModPath}:{i + 1}: toolchain lines need Go 1.21 or later; this run uses {toolchainVersion}. Choose a newer Go version or remove the line.";
                 case "go" when words.Length >= 2:
+                    if (installed.Default is { } newest && IsNewer(words[1], newest.Version))
+                    {
+                        return $"{goModPath}:{i + 1}: go.mod requires go {words[1]}, newer than every Go version on this server ({installed.Describe()}).";
+                    }
+
                     if (IsNewer(words[1], toolchainVersion))
                     {
-                        return $"{goModPath}:{i + 1}: go.mod requires go {words[1]}, newer than this server's {toolchainVersion}.";
+                        return $"{goModPath}:{i + 1}: go.mod requires go {words[1]}, but this run uses {toolchainVersion}. Choose Go {Language(words[1])} or later (this server has {installed.Describe()}).";
                     }
 
                     break;
@@ -65,6 +74,11 @@ internal static partial class GoModCheck
 
         return null;
     }
+
+    private static readonly GoVersion ToolchainLines = new(1, 21, 0);
+
+    /// <summary>"1.25" for "1.25.3" or "1.25rc1": the release a user picks.</summary>
+    private static string Language(string version) => GoVersion.TryParse(version, out var v) ? v.Language : version;
 
     private static string StripComment(string line)
     {

@@ -1,3 +1,5 @@
+using Playground.Sandbox.Toolchains;
+
 namespace Playground.Sandbox.Runs;
 
 /// <summary>
@@ -10,16 +12,11 @@ internal static class RequestOptions
     public const int MaxArgLength = 1024;
 
     /// <summary>Null when the options are acceptable, else the reason for rejecting the run.</summary>
-    public static string? Check(RunRequest request, string toolchainVersion)
+    public static string? Check(RunRequest request)
     {
         if (request.BuildFlags is { Count: > 0 })
         {
             return "Build flags are not accepted by this server yet.";
-        }
-
-        if (!string.IsNullOrEmpty(request.GoVersion) && !MatchesToolchain(request.GoVersion, toolchainVersion))
-        {
-            return $"Go version \"{request.GoVersion}\" is not available; this server has {toolchainVersion}.";
         }
 
         var args = request.Args ?? [];
@@ -36,14 +33,14 @@ internal static class RequestOptions
         return null;
     }
 
-    /// <summary>Checks every submitted go.mod against the toolchain and the submitted files.</summary>
-    public static string? CheckModules(IReadOnlyDictionary<string, string> files, string toolchainVersion)
+    /// <summary>Checks every submitted go.mod against the selected toolchain, the installed ones and the submitted files.</summary>
+    public static string? CheckModules(IReadOnlyDictionary<string, string> files, Toolchain selected, ToolchainList installed)
     {
         foreach (var (name, body) in files)
         {
             if (name == "go.mod" || name.EndsWith("/go.mod", StringComparison.Ordinal))
             {
-                if (GoModCheck.Check(body, name, files.Keys.ToArray(), toolchainVersion) is { } problem)
+                if (GoModCheck.Check(body, name, files.Keys.ToArray(), selected, installed) is { } problem)
                 {
                     return problem;
                 }
@@ -51,14 +48,5 @@ internal static class RequestOptions
         }
 
         return null;
-    }
-
-    /// <summary>"go1.19.8", "1.19.8", "go1.19" and "1.19" all name the toolchain go1.19.8.</summary>
-    internal static bool MatchesToolchain(string requested, string toolchain)
-    {
-        var want = requested.Trim();
-        want = want.StartsWith("go", StringComparison.Ordinal) ? want[2..] : want;
-        var have = toolchain.StartsWith("go", StringComparison.Ordinal) ? toolchain[2..] : toolchain;
-        return have == want || have.StartsWith(want + ".", StringComparison.Ordinal);
     }
 }

@@ -43,6 +43,9 @@ public sealed record RunEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>The chosen Go version is still being prepared; the run waits for it.</summary>
+    public static RunEvent Preparing(string message) => new() { Kind = RunEventKind.Preparing, Data = message };
+
     public static RunEvent Queued(int position) => new() { Kind = RunEventKind.Queued, Position = position };
 
     public static RunEvent Building() => new() { Kind = RunEventKind.Building };
@@ -64,6 +67,7 @@ public sealed record RunEvent
 [JsonConverter(typeof(KebabCaseEnumConverter<RunEventKind>))]
 public enum RunEventKind
 {
+    Preparing,
     Queued,
     Building,
     Built,

@@ -12,11 +12,13 @@ using Playground.Sandbox.Images;
 using Playground.Sandbox.Running;
 using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Telemetry;
+using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox.Runs;
 
 /// <summary>The run pipeline: validate, build in a builder container, run in a runner container.</summary>
 internal sealed partial class SandboxRunService(
+    ToolchainCatalog catalog,
     SandboxReadiness readiness,
     GoBuilder builder,
     GoRunner runner,
@@ -31,6 +33,9 @@ internal sealed partial class SandboxRunService(
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a run waits for its toolchain's preparation before it is refused with a retry time.</summary>
+    internal static readonly TimeSpan PreparingWait = TimeSpan.FromMinutes(3);
     private int _stopHookRegistered;
     /// <summary>Playback builds use the runtime's fake clock and framed output.</summary>
     private static readonly string[] PlaybackTags = ["faketime"];
@@ -198,26 +203,40 @@ internal sealed partial class SandboxRunService(
             return RunEvent.Error(RunOutcome.Rejected, source.Error + "\n");
         }
 
+        if (RequestOptions.Check(request) is { } unsupported)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, unsupported + "\n");
+        }
+
         SandboxImageSet images;
+        ToolchainList installed;
+        Toolchain toolchain;
         try
         {
-            images = await readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+            installed = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+            var choice = installed.Resolve(request.GoVersion);
+            if (choice.Toolchain is null)
+            {
+                return RunEvent.Error(RunOutcome.Rejected, choice.Error + "\n");
+            }
+
+            toolchain = choice.Toolchain;
+            if (RequestOptions.CheckModules(source.Files!, toolchain, installed) is { } badModule)
+            {
+                return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
+            }
+
+            images = await PreparedAsync(toolchain, events, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ToolchainPreparingException e)
+        {
+            return RunEvent.Error(RunOutcome.Rejected, e.Message + "\n", e.RetryAfterSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Fail closed: without images and limits nothing runs, and the user is told why.
             LogInfrastructureFailure(logger, runId, e);
             return RunEvent.Error(RunOutcome.Internal, "The sandbox is not ready: " + SafeReason(e) + "\n");
-        }
-
-        if (RequestOptions.Check(request, images.GoVersion) is { } unsupported)
-        {
-            return RunEvent.Error(RunOutcome.Rejected, unsupported + "\n");
-        }
-
-        if (RequestOptions.CheckModules(source.Files!, images.GoVersion) is { } badModule)
-        {
-            return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
         }
 
         // The user's Kill and the server's shutdown both stop the run; only the message differs.
@@ -248,6 +267,29 @@ internal sealed partial class SandboxRunService(
         {
             return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cleanup, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A toolchain's images, waiting while it is prepared: the client is told so with a
+    /// <c>preparing</c> event, and a preparation that takes too long is refused with a retry time.
+    /// </summary>
+    private async Task<SandboxImageSet> PreparedAsync(Toolchain toolchain, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
+    {
+        var preparing = readiness.StartAsync(toolchain);
+        if (!preparing.IsCompleted)
+        {
+            await events.WriteAsync(RunEvent.Preparing($"{toolchain.Name} ({toolchain.Version}) is being prepared on this server; the run starts when it is ready.\n"), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await preparing.WaitAsync(PreparingWait, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ToolchainPreparingException(toolchain, (int)PreparingWait.TotalSeconds);
+            }
+        }
+
+        return await preparing.ConfigureAwait(false);
     }
 
     private async Task<RunEvent> BuildAndRunAsync(

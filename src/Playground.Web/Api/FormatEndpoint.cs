@@ -11,7 +11,8 @@ internal sealed record FormatResponse(string Body, string Error);
 
 /// <summary>
 /// <c>POST /fmt</c>: form fields <c>body</c> (one file or txtar) and <c>imports</c> (any
-/// non-empty value runs goimports). Formatting runs in the builder container.
+/// non-empty value runs goimports); the query's <c>go</c> or <c>backend</c> chooses the Go
+/// version as on <c>/compile</c>. Formatting runs in the chosen toolchain's builder container.
 /// </summary>
 internal static class FormatEndpoint
 {
@@ -33,7 +34,7 @@ internal static class FormatEndpoint
         }
 
         var source = SourceFiles.Resolve(new RunRequest { Source = request.Body }, options.Value);
-        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, http.RequestAborted);
+        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), http.RequestAborted);
         await GoJson.WriteAsync(http, new CompileResponse { Errors = errors });
     }
 
@@ -56,10 +57,10 @@ internal static class FormatEndpoint
             return;
         }
 
-        await GoJson.WriteAsync(http, await FormatAsync(formatter, body, imports.Length > 0, options.Value, cancellationToken));
+        await GoJson.WriteAsync(http, await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), options.Value, cancellationToken));
     }
 
-    internal static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, SandboxOptions options, CancellationToken cancellationToken)
+    internal static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, string? goVersion, SandboxOptions options, CancellationToken cancellationToken)
     {
         var (files, error) = Txtar.Parse(body);
         if (files is null)
@@ -72,7 +73,7 @@ internal static class FormatEndpoint
             return new FormatResponse("", $"Too many files: {files.Count} (at most {options.MaxFiles}).");
         }
 
-        var result = await formatter.FormatAsync(files, imports, cancellationToken);
+        var result = await formatter.FormatAsync(files, imports, goVersion, cancellationToken);
         if (result.Files is null)
         {
             return new FormatResponse("", result.Error);

@@ -16,7 +16,7 @@ namespace Playground.Web.Api;
 internal static class GoDevApi
 {
     /// <summary>Routes that answer CORS requests from any origin, as upstream.</summary>
-    private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/_ah/health", "/share", "/_/share", "/fmt", "/_/fmt", "/vet"];
+    private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/versions", "/_ah/health", "/share", "/_/share", "/fmt", "/_/fmt", "/vet"];
 
     public static WebApplicationBuilder AddGoDevApi(this WebApplicationBuilder builder)
     {
@@ -51,8 +51,34 @@ internal static class GoDevApi
             var release = ReleaseOf(version);
             return Results.Text(GoJson.Serialize(new { Version = version, Release = release, Name = "Go " + release[2..] }), "application/json");
         });
+        app.MapGet("/versions", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
+        {
+            var versions = await toolchain.ListAsync(cancellationToken);
+            return TypedResults.Json(new VersionList(versions.FirstOrDefault(v => v.IsDefault)?.Version, versions), VersionsJson);
+        });
         app.MapGet("/_ah/health", (CompileEndpoint endpoint, CancellationToken cancellationToken) => endpoint.HealthAsync(cancellationToken));
         return app;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions VersionsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>The body of <c>GET /versions</c>.</summary>
+    internal sealed record VersionList(string? Default, IReadOnlyList<GoVersionInfo> Versions);
+
+    /// <summary>
+    /// The Go version an HTTP request asks for: GoPlay's <c>go</c> query parameter (any form
+    /// <c>goVersion</c> takes), else go.dev's <c>backend</c> (<c>goprev</c>, <c>gotip</c>); null for the default.
+    /// </summary>
+    internal static string? RequestedVersion(HttpRequest request)
+    {
+        var go = request.Query["go"].ToString();
+        if (go.Length > 0)
+        {
+            return go;
+        }
+
+        var backend = request.Query["backend"].ToString();
+        return backend.Length > 0 ? backend : null;
     }
 
     /// <summary>"go1.19" for "go1.19.8".</summary>
@@ -81,14 +107,22 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
             return;
         }
 
-        var version = await toolchain.GetVersionAsync(cancellationToken);
-        var key = CacheKey(request, version);
+        var (version, unavailable) = await toolchain.ResolveAsync(GoDevApi.RequestedVersion(http.Request), cancellationToken);
+        if (version is null)
+        {
+            // As a program the server will not run: told the way compile errors are.
+            await WriteAsync(http, legacyShape, request, new CompileResponse { Errors = unavailable! + "\n" });
+            return;
+        }
+
+        // The exact version, so a cached answer is never one another toolchain gave.
+        var key = CacheKey(request, version.Version);
         var hit = _cache.TryGetValue(key, out CompileResponse? response);
         metrics.CompileCacheLookup(hit);
         if (!hit)
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
-            var (result, status, cacheable, retryAfter) = await RunAsync(request, client, cancellationToken);
+            var (result, status, cacheable, retryAfter) = await RunAsync(request, version.Version, client, cancellationToken);
             if (result is null)
             {
                 if (retryAfter is { } seconds)
@@ -108,9 +142,15 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         }
 
         http.Response.Headers["X-GoPlay-Cache"] = hit ? "hit" : "miss";
+        http.Response.Headers["X-GoPlay-Go-Version"] = version.Version;
+        await WriteAsync(http, legacyShape, request, response!);
+    }
+
+    private static async Task WriteAsync(HttpContext http, bool legacyShape, CompileRequest request, CompileResponse response)
+    {
         if (legacyShape && !request.Version2)
         {
-            await GoJson.WriteAsync(http, new LegacyCompileResponse(response!.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])));
+            await GoJson.WriteAsync(http, new LegacyCompileResponse(response.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])));
         }
         else
         {
@@ -135,10 +175,10 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
             : Results.Text("health check failed: " + (final.Data ?? output), statusCode: StatusCodes.Status500InternalServerError);
     }
 
-    private async Task<(CompileResponse? Response, int Status, bool Cacheable, int? RetryAfter)> RunAsync(CompileRequest request, string client, CancellationToken cancellationToken)
+    private async Task<(CompileResponse? Response, int Status, bool Cacheable, int? RetryAfter)> RunAsync(CompileRequest request, string goVersion, string client, CancellationToken cancellationToken)
     {
         var events = new List<RunEvent>();
-        var run = new RunRequest { Source = request.Body, Mode = RunMode.Playback, WithVet = request.WithVet };
+        var run = new RunRequest { Source = request.Body, Mode = RunMode.Playback, WithVet = request.WithVet, GoVersion = goVersion };
         await foreach (var e in runs.RunAsync(run, RunInput.None with { ClientId = client, Transport = RunTransports.Http }, cancellationToken))
         {
             events.Add(e);

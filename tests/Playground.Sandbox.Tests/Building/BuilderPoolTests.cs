@@ -13,7 +13,7 @@ public sealed class BuilderPoolTests(SandboxFixture fixture)
     public async Task Pool_ReusesOneBuilderAndReplacesOneReturnedUnhealthy()
     {
         var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:BinaryCacheBytes"] = "0" });
-        await sandbox.Services.PrepareSandboxAsync(CancellationToken.None);
+        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
         var pool = sandbox.Services.GetRequiredService<BuilderPool>();
         await pool.StartAsync(CancellationToken.None);
         try

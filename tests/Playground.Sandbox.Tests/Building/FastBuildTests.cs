@@ -21,7 +21,7 @@ public sealed class FastBuildTests(SandboxFixture fixture)
     public async Task FastPathAndGoCommand_SameProgramOutputBuildInfoAndErrors()
     {
         var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:BinaryCacheBytes"] = "0" });
-        await sandbox.Services.PrepareSandboxAsync(CancellationToken.None);
+        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
         var pool = sandbox.Services.GetRequiredService<BuilderPool>();
         var builder = sandbox.Services.GetRequiredService<GoBuilder>();
         var images = await sandbox.Services.GetRequiredService<SandboxReadiness>().EnsureAsync(CancellationToken.None);

@@ -61,7 +61,7 @@ public sealed class DockerResilienceTests(SandboxFixture fixture)
     public async Task BreakerOpen_ReadinessUnhealthyAndRunsRefusedWithReason()
     {
         var sandbox = fixture.Create();
-        await sandbox.Services.PrepareSandboxAsync(CancellationToken.None);
+        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
         var engine = sandbox.Services.GetRequiredService<DockerEngine>();
         var health = sandbox.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Containers;
-using Playground.Sandbox.Images;
 using Playground.Sandbox.Telemetry;
 using Playground.Sandbox.Tests.Infrastructure;
 using Playground.Testing;
@@ -21,7 +20,7 @@ public sealed class SandboxJanitorTests(SandboxFixture fixture)
             ["Sandbox:MaxContainerLifetime"] = "00:01:30",
         });
         var janitor = instance.Services.GetRequiredService<SandboxJanitor>();
-        var (images, _) = await instance.Services.GetRequiredService<SandboxImages>().ResolveAsync(CancellationToken.None);
+        var images = await instance.Services.GetRequiredService<SandboxReadiness>().EnsureAsync(CancellationToken.None);
         var counted = new List<string>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>

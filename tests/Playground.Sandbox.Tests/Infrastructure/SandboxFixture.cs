@@ -18,7 +18,7 @@ public sealed class SandboxFixture : IAsyncLifetime
     {
         await DockerCheck.RequireEngineAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        await Create().Services.PrepareSandboxAsync(cts.Token);
+        await Create().Services.PrepareSandboxAsync(all: false, cts.Token);
     }
 
     /// <summary>A run service with the default limits, or with some overridden (e.g. a short wall time).</summary>

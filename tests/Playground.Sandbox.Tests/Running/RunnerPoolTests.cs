@@ -15,7 +15,7 @@ public sealed class RunnerPoolTests(SandboxFixture fixture)
     public async Task Pool_FillsServesRefillsReplacesDeadAndCleansUp()
     {
         var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:RunnerPoolSize"] = "2" });
-        await sandbox.Services.PrepareSandboxAsync(CancellationToken.None);
+        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
         var pool = sandbox.Services.GetRequiredService<RunnerPool>();
         await pool.StartAsync(CancellationToken.None);
         try

@@ -13,6 +13,12 @@ public sealed class PlaygroundPage(IPage page)
 
     public ILocator Status => Page.Locator("#status");
 
+    /// <summary>The toolbar's Go version picker (the editor page only; the embed takes <c>version=</c>).</summary>
+    public ILocator GoVersion => Page.Locator("#go-version");
+
+    /// <summary>Picks a Go version by its exact version (the option's value, e.g. go1.26.11), as a user does.</summary>
+    public async Task PickGoVersionAsync(string version) => await GoVersion.SelectOptionAsync(version);
+
     public async Task ReadyAsync() =>
         await Page.WaitForFunctionAsync("() => document.body.dataset.ready === 'true' && !!window.goplay");
 
