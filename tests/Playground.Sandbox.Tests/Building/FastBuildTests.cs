@@ -17,14 +17,14 @@ public sealed class FastBuildTests(SandboxFixture fixture)
     // A file the go command skips; the fast path leaves programs with ignored files to it.
     private const string IgnoredFile = "//go:build ignore\n\npackage main\n";
 
-    [Fact]
-    public async Task FastPathAndGoCommand_SameProgramOutputBuildInfoAndErrors()
+    [Theory]
+    [MemberData(nameof(ConfiguredToolchains.Entries), MemberType = typeof(ConfiguredToolchains))]
+    public async Task FastPathAndGoCommand_SameProgramOutputBuildInfoAndErrors(string entry)
     {
-        var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:BinaryCacheBytes"] = "0" });
-        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
+        var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:BinaryCacheBytes"] = "0", ["Sandbox:WarmToolchains"] = "0" });
+        var (toolchain, images) = await ConfiguredToolchains.PrepareAsync(sandbox, entry);
         var pool = sandbox.Services.GetRequiredService<BuilderPool>();
         var builder = sandbox.Services.GetRequiredService<GoBuilder>();
-        var images = await sandbox.Services.GetRequiredService<SandboxReadiness>().EnsureAsync(CancellationToken.None);
         await pool.StartAsync(CancellationToken.None);
         try
         {
@@ -61,7 +61,9 @@ public sealed class FastBuildTests(SandboxFixture fixture)
             Assert.Equal(BuildStatus.Ok, fast.Build.Status);
             Assert.Equal(BuildStatus.Ok, slow.Build.Status);
             Assert.Equal(slow.Run.Stdout, fast.Run.Stdout);
-            Assert.StartsWith("true play play\n-compiler gc\n-trimpath true\nCGO_ENABLED 0\n", fast.Run.Stdout, StringComparison.Ordinal);
+            // Go 1.20 added the build mode to the build information.
+            var buildMode = toolchain.Parsed.Minor >= 20 ? "-buildmode exe\n" : "";
+            Assert.StartsWith("true play play\n" + buildMode + "-compiler gc\n-trimpath true\nCGO_ENABLED 0\n", fast.Run.Stdout, StringComparison.Ordinal);
             // Positions in a panic read the same: module path, file, line.
             Assert.Equal(slow.Run.Stderr, fast.Run.Stderr);
             Assert.Contains("play/prog.go:14", fast.Run.Stderr, StringComparison.Ordinal);
@@ -72,18 +74,34 @@ public sealed class FastBuildTests(SandboxFixture fixture)
             });
             Assert.Equal(BuildStatus.BuildError, fastError.Build.Status);
             Assert.Equal(slowError.Build.Output, fastError.Build.Output);
-            Assert.Equal("./prog.go:6:14: undefined: undefinedName\n./prog.go:7:6: unused declared but not used\n", fastError.Build.Output);
+            // Go 1.20 reworded the unused-variable error.
+            var unused = toolchain.Parsed.Minor >= 20 ? "declared and not used: unused" : "unused declared but not used";
+            Assert.Equal($"./prog.go:6:14: undefined: undefinedName\n./prog.go:7:6: {unused}\n", fastError.Build.Output);
 
-            // A go.mod with nothing but a module path and a language version stays on the fast
-            // path and names the module; a language version below a feature refuses it.
+            // A go.mod with nothing but a module path and the toolchain's language version stays
+            // on the fast path and names the module in positions.
             var (fastModule, slowModule) = await BothAsync(sandbox, builder, images, new()
+            {
+                ["go.mod"] = $"module example.com/hello\n\ngo {toolchain.Parsed.Language}\n",
+                ["prog.go"] = "package main\n\nfunc main() {\n\tvar x any = 1\n\t_ = x\n\tpanic(0)\n}\n",
+            });
+            Assert.Equal(slowModule.Run.Stderr, fastModule.Run.Stderr);
+            Assert.Contains("example.com/hello/prog.go:6", fastModule.Run.Stderr, StringComparison.Ordinal);
+
+            // A language version below a feature refuses it with the same message either way
+            // (from Go 1.21 an older language version also changes GODEBUG defaults, which only
+            // the go command applies, so the fast path steps aside there).
+            var olderLanguage = new Dictionary<string, string>
             {
                 ["go.mod"] = "module example.com/hello\n\ngo 1.17\n",
                 ["prog.go"] = "package main\n\nfunc main() {\n\tvar x any = 1\n\t_ = x\n\tpanic(0)\n}\n",
-            });
-            Assert.Equal(BuildStatus.BuildError, fastModule.Build.Status);
-            Assert.Equal(slowModule.Build.Output, fastModule.Build.Output);
-            Assert.Contains("requires go1.18", fastModule.Build.Output, StringComparison.Ordinal);
+            };
+            var older = await builder.BuildAsync(images, "fast-test", olderLanguage, [], CancellationToken.None);
+            var olderSlow = await builder.BuildAsync(images, "fast-test", new Dictionary<string, string>(olderLanguage) { ["ignored.go"] = IgnoredFile }, [], CancellationToken.None);
+            Assert.Equal(toolchain.Parsed.Minor >= 21 ? "go" : "compiler", older.Via);
+            Assert.Equal(BuildStatus.BuildError, older.Status);
+            Assert.Equal(olderSlow.Output, older.Output);
+            Assert.Contains("requires go1.18", older.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -105,11 +123,11 @@ public sealed class FastBuildTests(SandboxFixture fixture)
         var slow = await builder.BuildAsync(images, "fast-test", withIgnored, [], CancellationToken.None);
         Assert.Equal("go", slow.Via);
 
-        return (new Outcome(fast, await RunIfBuiltAsync(sandbox, fast, files)), new Outcome(slow, await RunIfBuiltAsync(sandbox, slow, withIgnored)));
+        return (new Outcome(fast, await RunIfBuiltAsync(sandbox, fast, files, images)), new Outcome(slow, await RunIfBuiltAsync(sandbox, slow, withIgnored, images)));
     }
 
-    private static async Task<RunRecording> RunIfBuiltAsync(SandboxInstance sandbox, BuildResult build, Dictionary<string, string> files) =>
+    private static async Task<RunRecording> RunIfBuiltAsync(SandboxInstance sandbox, BuildResult build, Dictionary<string, string> files, SandboxImageSet images) =>
         build.Status == BuildStatus.Ok
-            ? await RunRecording.RunAsync(sandbox.Runs, new Sandbox.Runs.RunRequest { Files = files })
+            ? await RunRecording.RunAsync(sandbox.Runs, new Sandbox.Runs.RunRequest { Files = files, GoVersion = images.GoVersion })
             : new RunRecording([]);
 }

@@ -537,15 +537,23 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("module play\n\ngo 1.99\n", "go.mod:3: go.mod requires go 1.99, newer than this server's go1.19.8.")]
-    [InlineData("module play\n\ngo 1.19\n\ntoolchain go1.22.0\n", "go.mod:5: toolchain lines are not supported")]
-    [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => ../outside\n", "go.mod:5: replace to ../outside points outside the submitted files.")]
-    [InlineData("module play\n\ngo 1.19\n\nreplace (\n\texample.com/x => /etc\n)\n", "go.mod:6: replace to an absolute path (/etc) is not allowed")]
-    public async Task Row18_GoModAskingForTheOutside_ClearBuildErrorBeforeBuilding(string goMod, string expected)
+    [InlineData("module play\n\ngo 1.99\n", null, "go.mod:3: go.mod requires go 1.99, newer than every Go version on this server (go1.27.")]
+    [InlineData("module play\n\ngo 1.27\n", "1.26", "go.mod:3: go.mod requires go 1.27, but this run uses go1.26.")]
+    // Go 1.21 and later read a toolchain line as advice (GOTOOLCHAIN=local: no download); 1.19 cannot.
+    [InlineData("module play\n\ngo 1.19\n\ntoolchain go1.22.0\n", "host", "go.mod:5: toolchain lines need Go 1.21 or later; this run uses go1.19")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => ../outside\n", null, "go.mod:5: replace to ../outside points outside the submitted files.")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace (\n\texample.com/x => /etc\n)\n", null, "go.mod:6: replace to an absolute path (/etc) is not allowed")]
+    public async Task Row18_GoModAskingForTheOutside_ClearBuildErrorBeforeBuilding(string goMod, string? goVersion, string expected)
     {
+        if (goVersion == "host")
+        {
+            goVersion = (await ConfiguredToolchains.PrepareAsync(fixture.Create(), "host")).Images.GoVersion;
+        }
+
         var run = await RunRecording.RunAsync(_runs, new RunRequest
         {
             Files = new Dictionary<string, string> { ["prog.go"] = "package main\n\nfunc main() {}\n", ["go.mod"] = goMod },
+            GoVersion = goVersion,
         });
 
         var final = Assert.Single(run.Events);

@@ -56,6 +56,9 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
 
             await Task.Delay(500);
         }
+
+        // Every version: the version tests run them all, and nothing prepares beside the tests.
+        await GoVersionsReady.WaitAsync(Http, BaseAddress, TimeSpan.FromMinutes(20));
     }
 
     public async Task<HubConnection> ConnectAsync(HttpTransportType transport = HttpTransportType.WebSockets)

@@ -85,6 +85,12 @@ public sealed class WebProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await web.WaitReadyAsync(TimeSpan.FromMinutes(5));
+        if (name == "Playground.Web")
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            await GoVersionsReady.WaitAsync(http, web.BaseAddress, TimeSpan.FromMinutes(20));
+        }
+
         return web;
     }
 

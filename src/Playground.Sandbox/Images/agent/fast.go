@@ -186,8 +186,13 @@ func fallbackOnCache(resp response, tags []string) (response, error) {
 func runTool(ctx context.Context, dir, tool string, args []string, work string) (response, bool) {
 	cmd := exec.Command(tool, args...)
 	cmd.Dir = dir
-	// What the go command sets for the linker, so runtime.GOROOT() matches a go build.
-	cmd.Env = append(os.Environ(), "GOROOT_FINAL=$GOROOT")
+	// What the go command sets for the linker with -trimpath, so runtime.GOROOT() matches a
+	// go build: GOROOT_FINAL up to Go 1.22, an empty GOROOT (no default recorded) from 1.23.
+	if goMinor() >= 23 {
+		cmd.Env = append(os.Environ(), "GOROOT=")
+	} else {
+		cmd.Env = append(os.Environ(), "GOROOT_FINAL=$GOROOT")
+	}
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
@@ -206,6 +211,13 @@ func simpleModule(files map[string]string) (module, lang string, ok bool) {
 	if !has {
 		return "play", goLanguageVersion(), true
 	}
+	defer func() {
+		// An older language version makes the go command record and link in that version's
+		// GODEBUG defaults (Go 1.21 and later); the go command does that, not this path.
+		if ok && goMinor() >= 21 && lang != goLanguageVersion() {
+			module, lang, ok = "", "", false
+		}
+	}()
 	module, lang = "", goLanguageVersion()
 	for _, line := range strings.Split(body, "\n") {
 		if i := strings.Index(line, "//"); i >= 0 {
@@ -236,9 +248,13 @@ func modInfo(module string, tags []string) string {
 	if runtime.GOARCH == "amd64" {
 		amd64 = "build\tGOAMD64=v1\n"
 	}
+	buildmode := ""
+	if goMinor() >= 20 {
+		buildmode = "build\t-buildmode=exe\n"
+	}
 	const start = "0w\xaf\f\x92t\b\x02A\xe1\xc1\a\xe6\xd6\x18\xe6"
 	const end = "\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2"
-	return start + "path\t" + module + "\nmod\t" + module + "\t(devel)\t\n" +
+	return start + "path\t" + module + "\nmod\t" + module + "\t(devel)\t\n" + buildmode +
 		"build\t-compiler=gc\n" + tagLine +
 		"build\t-trimpath=true\nbuild\tCGO_ENABLED=0\nbuild\tGOARCH=" + runtime.GOARCH + "\nbuild\tGOOS=linux\n" + amd64 + end
 }
