@@ -40,6 +40,9 @@ public sealed class SandboxOptions
     /// </summary>
     public int WarmToolchains { get; set; } = 2;
 
+    /// <summary>How long a run waits for its Go version to be prepared before it is refused with a retry time.</summary>
+    public TimeSpan PreparingWaitTime { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>The configured toolchain entries: <see cref="Toolchains"/> when set, else the defaults.</summary>
     internal IReadOnlyList<string> EffectiveToolchains => Toolchains is { Length: > 0 } configured ? configured : DefaultToolchains;
 
@@ -155,6 +158,7 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         Positive(nameof(o.BuilderPidsLimit), o.BuilderPidsLimit);
         Positive(nameof(o.BuilderTmpfsBytes), o.BuilderTmpfsBytes);
         Positive(nameof(o.JanitorInterval), o.JanitorInterval.TotalMilliseconds);
+        Positive(nameof(o.PreparingWaitTime), o.PreparingWaitTime.TotalMilliseconds);
         if (o.BuilderPoolSize < 0)
         {
             errors.Add("Sandbox:BuilderPoolSize must not be negative (0 turns the pool off).");

@@ -33,9 +33,6 @@ internal sealed partial class SandboxRunService(
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>How long a run waits for its toolchain's preparation before it is refused with a retry time.</summary>
-    internal static readonly TimeSpan PreparingWait = TimeSpan.FromMinutes(3);
     private int _stopHookRegistered;
     /// <summary>Playback builds use the runtime's fake clock and framed output.</summary>
     private static readonly string[] PlaybackTags = ["faketime"];
@@ -208,29 +205,37 @@ internal sealed partial class SandboxRunService(
             return RunEvent.Error(RunOutcome.Rejected, unsupported + "\n");
         }
 
+        // The user's Kill and the server's shutdown both stop the run; only the message differs.
+        using var kill = CancellationTokenSource.CreateLinkedTokenSource(input.Kill, _stopping.Token);
+        using var buildKill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, kill.Token);
+
         SandboxImageSet images;
-        ToolchainList installed;
-        Toolchain toolchain;
         try
         {
-            installed = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
+            var installed = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
             var choice = installed.Resolve(request.GoVersion);
-            if (choice.Toolchain is null)
+            if (choice.Toolchain is not { } toolchain)
             {
                 return RunEvent.Error(RunOutcome.Rejected, choice.Error + "\n");
             }
 
-            toolchain = choice.Toolchain;
+            System.Diagnostics.Activity.Current?.SetTag("playground.go.version", toolchain.Version);
             if (RequestOptions.CheckModules(source.Files!, toolchain, installed) is { } badModule)
             {
                 return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
             }
 
-            images = await PreparedAsync(toolchain, events, cancellationToken).ConfigureAwait(false);
+            images = await PreparedAsync(toolchain, events, buildKill.Token).ConfigureAwait(false);
         }
         catch (ToolchainPreparingException e)
         {
             return RunEvent.Error(RunOutcome.Rejected, e.Message + "\n", e.RetryAfterSeconds);
+        }
+        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return input.Kill.IsCancellationRequested
+                ? RunEvent.Error(RunOutcome.Killed, "Killed while the Go version was being prepared.\n")
+                : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -238,10 +243,6 @@ internal sealed partial class SandboxRunService(
             LogInfrastructureFailure(logger, runId, e);
             return RunEvent.Error(RunOutcome.Internal, "The sandbox is not ready: " + SafeReason(e) + "\n");
         }
-
-        // The user's Kill and the server's shutdown both stop the run; only the message differs.
-        using var kill = CancellationTokenSource.CreateLinkedTokenSource(input.Kill, _stopping.Token);
-        using var buildKill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, kill.Token);
 
         IAsyncDisposable slot;
         var queuedAt = time.GetTimestamp();
@@ -281,11 +282,12 @@ internal sealed partial class SandboxRunService(
             await events.WriteAsync(RunEvent.Preparing($"{toolchain.Name} ({toolchain.Version}) is being prepared on this server; the run starts when it is ready.\n"), cancellationToken).ConfigureAwait(false);
             try
             {
-                return await preparing.WaitAsync(PreparingWait, time, cancellationToken).ConfigureAwait(false);
+                return await preparing.WaitAsync(options.Value.PreparingWaitTime, time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                throw new ToolchainPreparingException(toolchain, (int)PreparingWait.TotalSeconds);
+                // Most of a preparation is pre-building the standard library: about two minutes.
+                throw new ToolchainPreparingException(toolchain, 60);
             }
         }
 

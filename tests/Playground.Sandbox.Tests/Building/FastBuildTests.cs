@@ -74,8 +74,13 @@ public sealed class FastBuildTests(SandboxFixture fixture)
             });
             Assert.Equal(BuildStatus.BuildError, fastError.Build.Status);
             Assert.Equal(slowError.Build.Output, fastError.Build.Output);
-            // Go 1.20 reworded the unused-variable error.
-            var unused = toolchain.Parsed.Minor >= 20 ? "declared and not used: unused" : "unused declared but not used";
+            // The unused-variable error was reworded in Go 1.20 and again in 1.23.
+            var unused = toolchain.Parsed.Minor switch
+            {
+                >= 23 => "declared and not used: unused",
+                >= 20 => "unused declared and not used",
+                _ => "unused declared but not used",
+            };
             Assert.Equal($"./prog.go:6:14: undefined: undefinedName\n./prog.go:7:6: {unused}\n", fastError.Build.Output);
 
             // A go.mod with nothing but a module path and the toolchain's language version stays

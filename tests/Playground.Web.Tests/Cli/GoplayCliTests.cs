@@ -31,6 +31,27 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
         Assert.Equal("to stderr\n", stderr);
     }
 
+    [Fact]
+    public async Task Run_GoFlagOrEnvironment_BuildsWithThatVersion()
+    {
+        var file = Write("version.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n");
+
+        var (code, stdout, _) = await Goplay.RunAsync(app.BaseAddress, ["run", "--go", "1.25", file]);
+        var (envCode, envStdout, _) = await Goplay.RunAsync(app.BaseAddress, ["run", file], env: new Dictionary<string, string> { ["GOPLAY_GO"] = "previous" });
+        var (badCode, _, badStderr) = await Goplay.RunAsync(app.BaseAddress, ["run", "--go=1.99", file]);
+        // gofmt of the chosen toolchain, and the same refusal for fmt.
+        var (fmtCode, formatted, _) = await Goplay.RunAsync(app.BaseAddress, ["fmt", "--go", "1.22", Write("fmt.go", "package main\nfunc main(){for i:=range 3{_=i}}\n")]);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("go1.25.", stdout, StringComparison.Ordinal);
+        Assert.Equal(0, envCode);
+        Assert.StartsWith("go1.26.", envStdout, StringComparison.Ordinal);
+        Assert.Equal(126, badCode);
+        Assert.Contains("Go version \"1.99\" is not available; this server has go1.27.", badStderr, StringComparison.Ordinal);
+        Assert.Equal(0, fmtCode);
+        Assert.Equal("package main\n\nfunc main() {\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n}\n", formatted);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

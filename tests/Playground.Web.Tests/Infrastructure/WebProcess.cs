@@ -42,6 +42,9 @@ public sealed class WebProcess : IAsyncDisposable
 
     public static Task<WebProcess> StartAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings, metricsPort: false);
 
+    /// <summary>Playground.Web, returned once its default Go version is ready, while the others may still be preparing.</summary>
+    public static Task<WebProcess> StartDefaultReadyAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings, metricsPort: false, allVersions: false);
+
     /// <summary>Playground.Proxy (the edge and the standalone module route), started the same way.</summary>
     public static Task<WebProcess> StartProxyAsync(params string[] settings) => StartAsync("Playground.Proxy", "/proxy/health/live", settings, metricsPort: false);
 
@@ -49,7 +52,7 @@ public sealed class WebProcess : IAsyncDisposable
     public static Task<WebProcess> StartWithMetricsPortAsync(string name, params string[] settings) =>
         StartAsync(name, name == "Playground.Proxy" ? "/proxy/health/live" : "/health/ready", settings, metricsPort: true);
 
-    private static async Task<WebProcess> StartAsync(string name, string readyPath, string[] settings, bool metricsPort)
+    private static async Task<WebProcess> StartAsync(string name, string readyPath, string[] settings, bool metricsPort, bool allVersions = true)
     {
         var repo = RepositoryRoot();
         // Same configuration as this test assembly: bin/<Configuration>/net10.0.
@@ -85,7 +88,7 @@ public sealed class WebProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await web.WaitReadyAsync(TimeSpan.FromMinutes(5));
-        if (name == "Playground.Web")
+        if (name == "Playground.Web" && allVersions)
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             await GoVersionsReady.WaitAsync(http, web.BaseAddress, TimeSpan.FromMinutes(20));
