@@ -33,6 +33,9 @@ internal sealed partial class SandboxRunService(
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a run waits for its toolchain's check before it tells the client the version is being prepared.</summary>
+    private static readonly TimeSpan PreparingQuietTime = TimeSpan.FromSeconds(5);
     private int _stopHookRegistered;
     /// <summary>Playback builds use the runtime's fake clock and framed output.</summary>
     private static readonly string[] PlaybackTags = ["faketime"];
@@ -271,27 +274,35 @@ internal sealed partial class SandboxRunService(
     }
 
     /// <summary>
-    /// A toolchain's images, waiting while it is prepared: the client is told so with a
-    /// <c>preparing</c> event, and a preparation that takes too long is refused with a retry time.
+    /// A toolchain's images, waiting while it is prepared. A process checks each toolchain once
+    /// (its images exist, its cache is warm: a second or two); only a wait longer than that is
+    /// real preparation, and the client is told so with a <c>preparing</c> event. A preparation
+    /// that takes longer than <see cref="SandboxOptions.PreparingWaitTime"/> is refused with a retry time.
     /// </summary>
     private async Task<SandboxImageSet> PreparedAsync(Toolchain toolchain, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
     {
         var preparing = readiness.StartAsync(toolchain);
-        if (!preparing.IsCompleted)
+        var limit = options.Value.PreparingWaitTime;
+        var quiet = limit < PreparingQuietTime ? limit : PreparingQuietTime;
+        try
         {
-            await events.WriteAsync(RunEvent.Preparing($"{toolchain.Name} ({toolchain.Version}) is being prepared on this server; the run starts when it is ready.\n"), cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await preparing.WaitAsync(options.Value.PreparingWaitTime, time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Most of a preparation is pre-building the standard library: about two minutes.
-                throw new ToolchainPreparingException(toolchain, 60);
-            }
+            return await preparing.WaitAsync(quiet, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still preparing: say so, and wait for the rest of the limit.
         }
 
-        return await preparing.ConfigureAwait(false);
+        await events.WriteAsync(RunEvent.Preparing($"{toolchain.Name} ({toolchain.Version}) is being prepared on this server; the run starts when it is ready.\n"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await preparing.WaitAsync(limit - quiet, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Most of a preparation is pre-building the standard library: about two minutes.
+            throw new ToolchainPreparingException(toolchain, 60);
+        }
     }
 
     private async Task<RunEvent> BuildAndRunAsync(

@@ -245,7 +245,9 @@ func build(req request) (response, []byte) {
 		if err := os.Rename(filepath.Join(src, "prog.go"), filepath.Join(src, "prog_test.go")); err != nil {
 			return response{Status: "internal", Output: err.Error()}, nil
 		}
-		resp, _ = runGo(ctx, work, src, []string{"test", "-c", "-o", out, "-trimpath", ldflags, "."}, req.Tags)
+		// -vet=off: from Go 1.24 go test vets example names, and upstream's playground runs
+		// tests and examples without that check (vet runs when the request asks for it).
+		resp, _ = runGo(ctx, work, src, []string{"test", "-c", "-vet=off", "-o", out, "-trimpath", ldflags, "."}, req.Tags)
 		resp.Via = "go"
 		// Positions name the file the user wrote.
 		resp.Output = strings.ReplaceAll(resp.Output, "prog_test.go", "prog.go")
@@ -262,7 +264,7 @@ func build(req request) (response, []byte) {
 	if req.Vet && resp.Status == "ok" {
 		// As upstream: vet's findings are reported beside a program that still runs.
 		if vet, _ := runGo(ctx, work, src, []string{"vet", "."}, req.Tags); vet.Status == "build-error" {
-			resp.Vet = strings.ReplaceAll(vet.Output, "prog_test.go", "prog.go")
+			resp.Vet = dotRelative(strings.ReplaceAll(vet.Output, "prog_test.go", "prog.go"))
 		}
 	}
 	if resp.Status != "ok" {
@@ -318,6 +320,16 @@ func wait(ctx context.Context, cmd *exec.Cmd, buf *bytes.Buffer, work string) re
 		return response{Status: "internal", Output: err.Error()}
 	}
 	return response{Status: "ok", Output: clean(buf.String(), work)}
+}
+
+// bareGoFile matches a position that starts with a top-level file name, as go vet prints
+// them from Go 1.2x on ("prog.go:6:17: …").
+var bareGoFile = regexp.MustCompile(`(?m)^([^./\s:][^\s:]*\.go:\d+)`)
+
+// dotRelative writes vet's positions as the compiler's read ("./prog.go:6:17: …"), whichever
+// form this toolchain's vet uses.
+func dotRelative(s string) string {
+	return bareGoFile.ReplaceAllString(s, "./$1")
 }
 
 // banner matches the "# package" lines go build prints above a package's errors.
