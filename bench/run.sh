@@ -18,6 +18,12 @@ for _ in $(seq 1 600); do
   kill -0 $SERVER 2>/dev/null || { echo "server exited; log: $LOG"; tail -n 40 "$LOG"; exit 1; }
   sleep 0.5
 done
+# Every Go version ready: the server prepares the non-default ones in the background after
+# start, and that work must not run beside the measurements.
+for _ in $(seq 1 2400); do
+  curl -fs "http://127.0.0.1:$PORT/versions" | grep -q '"state":"preparing"' || break
+  sleep 0.5
+done
 sleep 3 # let the warm pools fill
 
 status=0

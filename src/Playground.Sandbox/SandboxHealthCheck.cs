@@ -43,7 +43,7 @@ internal sealed class SandboxHealthCheck(DockerEngine engine, DockerResilience r
             }
 
             return HealthCheckResult.Unhealthy(error is null
-                ? "Sandbox images present; preparation (standard library pre-build) in progress."
+                ? "Sandbox preparation of the default Go version (images, standard library pre-build) in progress."
                 : "Sandbox preparation failed, retrying: " + error);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Docker.DotNet.Models;
-using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Sandbox.Images;
 using Playground.Sandbox.Runs;
 using Playground.Testing;
@@ -105,15 +103,6 @@ public sealed class GoVersionPreparingTests : IAsyncLifetime
     private static async Task<List<RunEvent>> RunAsync(WebProcess web, string goVersion)
     {
         await using var connection = await web.ConnectAsync();
-        var stdin = Channel.CreateUnbounded<string>();
-        stdin.Writer.Complete();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var events = new List<RunEvent>();
-        await foreach (var e in connection.StreamAsync<RunEvent>("Run", new RunRequest { Source = PrintVersion, GoVersion = goVersion }, stdin.Reader, timeout.Token))
-        {
-            events.Add(e);
-        }
-
-        return events;
+        return await HubRun.CollectAsync(connection, new RunRequest { Source = PrintVersion, GoVersion = goVersion }, TimeSpan.FromMinutes(5));
     }
 }

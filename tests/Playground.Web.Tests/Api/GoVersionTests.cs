@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 using Playground.Web.Tests.Infrastructure;
@@ -194,16 +192,7 @@ public sealed class GoVersionTests(WebAppFixture app)
     private async Task<List<RunEvent>> RunOnHubAsync(string source, string? goVersion)
     {
         await using var connection = await app.ConnectAsync();
-        var stdin = Channel.CreateUnbounded<string>();
-        stdin.Writer.Complete();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var events = new List<RunEvent>();
-        await foreach (var e in connection.StreamAsync<RunEvent>("Run", new RunRequest { Source = source, GoVersion = goVersion }, stdin.Reader, timeout.Token))
-        {
-            events.Add(e);
-        }
-
-        return events;
+        return await HubRun.CollectAsync(connection, new RunRequest { Source = source, GoVersion = goVersion }, TimeSpan.FromMinutes(3));
     }
 
     private static string Stdout(List<RunEvent> events)
