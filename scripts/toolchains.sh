@@ -46,7 +46,12 @@ fetch_go_toolchains() {
     -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1"
   )
   log "reading Go toolchain packages from $GO_TOOLCHAIN_SUITES"
-  as_root apt-get "${apt_opts[@]}" -qq update
+  # Without the archive the server still runs, with the toolchains it has (it lists the
+  # others as unavailable): a warning, not a failed set-up.
+  if ! as_root apt-get "${apt_opts[@]}" -qq update; then
+    log "WARNING: the Debian archive could not be read; Go ${missing[*]} not installed"
+    return 0
+  fi
 
   local packages=() available=()
   for release in "${missing[@]}"; do
@@ -61,7 +66,10 @@ fetch_go_toolchains() {
   [ ${#packages[@]} -gt 0 ] || return 0
   log "downloading ${packages[*]}"
   as_root rm -f "$apt_dir/debs/"*.deb
-  (cd "$apt_dir/debs" && as_root apt-get "${apt_opts[@]}" -qq download "${packages[@]}")
+  if ! (cd "$apt_dir/debs" && as_root apt-get "${apt_opts[@]}" -qq download "${packages[@]}"); then
+    log "WARNING: downloading ${packages[*]} failed; those Go versions are not installed"
+    return 0
+  fi
 
   # Each release is unpacked beside its final place and moved there whole, so a half-unpacked
   # toolchain never looks installed.
