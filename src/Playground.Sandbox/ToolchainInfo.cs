@@ -52,14 +52,7 @@ internal sealed class ToolchainInfo(ToolchainCatalog catalog, SandboxReadiness r
         return
         [
             .. list.Installed.Select(t => Describe(list, t)),
-            .. list.Missing.Select(m => new GoVersionInfo(
-                m.Entry.Release is { } r ? "go" + r : m.Entry.Text,
-                m.Entry.Release is { } release ? "go" + release : m.Entry.Text,
-                m.Entry.Release is { } name ? "Go " + name : m.Entry.Text,
-                GoVersionState.Unavailable,
-                IsDefault: false,
-                IsPrevious: false,
-                m.Reason)),
+            .. list.Missing.Select(Unavailable),
         ];
     }
 
@@ -68,6 +61,14 @@ internal sealed class ToolchainInfo(ToolchainCatalog catalog, SandboxReadiness r
         var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
         var choice = list.Resolve(requested);
         return choice.Toolchain is { } t ? (Describe(list, t), null) : (null, choice.Error);
+    }
+
+    /// <summary>A configured toolchain that is not installed: named by its release, or by its entry when it has none.</summary>
+    private static GoVersionInfo Unavailable(MissingToolchain m)
+    {
+        var release = m.Entry.Release is { } r ? "go" + r : m.Entry.Text;
+        var name = m.Entry.Release is { } n ? "Go " + n : m.Entry.Text;
+        return new GoVersionInfo(release, release, name, GoVersionState.Unavailable, IsDefault: false, IsPrevious: false, m.Reason);
     }
 
     private GoVersionInfo Describe(ToolchainList list, Toolchain t)

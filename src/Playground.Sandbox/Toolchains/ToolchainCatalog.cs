@@ -11,8 +11,6 @@ internal sealed record Toolchain(ToolchainEntry Entry, string GoRoot, string Ver
     public string Release => "go" + Parsed.Language;
 
     public string Name => "Go " + Parsed.Language;
-
-    public string GoBinary => Path.Combine(GoRoot, "bin", "go");
 }
 
 /// <summary>The configured toolchains as found on this host: installed ones newest first, and the missing ones with the reason.</summary>
