@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Playground.Sandbox.Images;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Toolchains;
 
@@ -8,9 +7,6 @@ namespace Playground.Sandbox;
 /// <summary>The Go toolchains the sandbox builds with, for the API's version routes.</summary>
 public interface IToolchainInfo
 {
-    /// <summary>The default toolchain's version, e.g. <c>go1.27.4</c>.</summary>
-    Task<string> GetVersionAsync(CancellationToken cancellationToken);
-
     /// <summary>Every configured version, newest first, with its state; missing ones last.</summary>
     Task<IReadOnlyList<GoVersionInfo>> ListAsync(CancellationToken cancellationToken);
 
@@ -40,12 +36,6 @@ public enum GoVersionState
 
 internal sealed class ToolchainInfo(ToolchainCatalog catalog, SandboxReadiness readiness) : IToolchainInfo
 {
-    public async Task<string> GetVersionAsync(CancellationToken cancellationToken)
-    {
-        var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
-        return list.Default?.Version ?? throw new SandboxSetupException(list.Resolve(null).Error!);
-    }
-
     public async Task<IReadOnlyList<GoVersionInfo>> ListAsync(CancellationToken cancellationToken)
     {
         var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);

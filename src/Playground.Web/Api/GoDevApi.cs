@@ -47,9 +47,10 @@ internal static class GoDevApi
         app.MapPost("/_/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
         app.MapGet("/version", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
         {
-            var version = await toolchain.GetVersionAsync(cancellationToken);
-            var release = ReleaseOf(version);
-            return Results.Text(GoJson.Serialize(new { Version = version, Release = release, Name = "Go " + release[2..] }), "application/json");
+            var (version, error) = await toolchain.ResolveAsync(null, cancellationToken);
+            return version is null
+                ? Results.Problem(error, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text(GoJson.Serialize(new { Version = version.Version, Release = version.Release, Name = version.Name }), "application/json");
         });
         app.MapGet("/versions", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
         {
@@ -79,13 +80,6 @@ internal static class GoDevApi
 
         var backend = request.Query["backend"].ToString();
         return backend.Length > 0 ? backend : null;
-    }
-
-    /// <summary>"go1.19" for "go1.19.8".</summary>
-    internal static string ReleaseOf(string version)
-    {
-        var parts = version.Split('.');
-        return parts.Length >= 2 ? parts[0] + "." + parts[1] : version;
     }
 }
 
