@@ -81,8 +81,18 @@ fetch_toolchains() {
     esac
   done < <(web toolchains)
   [ -n "$directory" ] || { log "could not read the toolchain configuration"; exit 1; }
-  fetch_go_toolchains "$directory" "${releases[@]}"
+  if [ "$WITH_TESTS" -eq 1 ] || [ ${#releases[@]} -le 1 ]; then
+    fetch_go_toolchains "$directory" "${releases[@]}"
+    return
+  fi
+  # The newest release (the default) first; the others download while it is prepared, and
+  # the server, started after both, prepares them in the background.
+  mapfile -t releases < <(printf '%s\n' "${releases[@]}" | sort -t. -k1,1nr -k2,2nr)
+  fetch_go_toolchains "$directory" "${releases[0]}"
+  fetch_go_toolchains "$directory" "${releases[@]:1}" &
+  FETCHING=$!
 }
+FETCHING=
 
 # The default toolchain only, or (with --tests, whose suites run every version) all of them.
 # A started server prepares the others in the background.
@@ -96,3 +106,4 @@ start_engine
 build_solution
 fetch_toolchains
 prepare_sandbox
+if [ -n "$FETCHING" ]; then wait "$FETCHING"; fi

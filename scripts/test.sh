@@ -15,10 +15,13 @@ fi
 
 rm -rf "$RESULTS"
 passed=0 failed=0 skipped=0
+# Every sandbox host the tests start labels its containers with an owner under this prefix;
+# the suites and the leak check below look only at those, so a GoPlay that scripts/start.sh
+# runs on the same engine is neither counted nor touched.
+export GOPLAY_TEST_OWNER="test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 count() { grep -o "$1=\"[0-9]*\"" "$2" | head -1 | grep -o '[0-9]*'; }
 
-# One project at a time: the integration tests assert on the engine's containers, so two
-# suites must not share the engine at once.
+# One project at a time: the suites share the owner prefix, and the machine has two cores.
 for project in "$ROOT"/tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   dotnet test "$project" --no-build -c Debug --logger "trx;LogFileName=$name.trx" \
@@ -29,20 +32,31 @@ for project in "$ROOT"/tests/*.Tests/*.Tests.csproj; do
     p=$(count passed "$trx"); f=$(count failed "$trx"); t=$(count total "$trx"); e=$(count executed "$trx")
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
     # A crash or a fixture clean-up failure can fail the run without failing a test.
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: test host failed (exit $rc)"; fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "  $name: test host failed (exit $rc)" | tee -a "$RESULTS/failed.txt"; fi
+    # Remembered for the end: CI shows only the tail of a long log.
+    grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/^testName="\([^"]*\)".*/\1/' \
+      | sed "s/^/  $name: /" >> "$RESULTS/failed.txt"
   else
-    failed=$((failed + 1)); echo "$name: no results (exit $rc)"
+    failed=$((failed + 1)); mkdir -p "$RESULTS"; echo "  $name: no results (exit $rc)" | tee -a "$RESULTS/failed.txt"
   fi
 done
 
 # Suite-level invariant: nothing the sandbox created outlives the tests.
-left=$(docker ps -aq --filter label=io.goplay.managed=true | wc -l)
+owned() {
+  docker ps -a --filter label=io.goplay.managed=true --format '{{.ID}} {{.Label "io.goplay.owner"}} {{.Image}} {{.Status}}' \
+    | awk -v prefix="$GOPLAY_TEST_OWNER" 'index($2, prefix) == 1'
+}
+left=$(owned | wc -l)
 if [ "$left" -eq 0 ]; then
   passed=$((passed + 1)); echo "leak check: no sandbox containers left"
 else
-  failed=$((failed + 1)); echo "leak check FAILED: $left sandbox container(s) left"
-  docker ps -a --filter label=io.goplay.managed=true >&2
+  failed=$((failed + 1)); echo "leak check FAILED: $left sandbox container(s) left" | tee -a "$RESULTS/failed.txt"
+  owned >&2
 fi
 
+if [ -s "$RESULTS/failed.txt" ]; then
+  echo "failed tests (details above and in $RESULTS/*.trx):"
+  sed 's/&quot;/"/g; s/&amp;/\&/g' "$RESULTS/failed.txt"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -136,7 +136,7 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
             var launcher = RequireDefault(list);
             var set = images.Resolve(toolchain, launcher);
             await images.EnsureRunnerAsync(set, launcher, cts.Token).ConfigureAwait(false);
-            await images.EnsureBuilderAsync(set, toolchain, cts.Token).ConfigureAwait(false);
+            await images.EnsureBuilderAsync(set, toolchain, launcher, cts.Token).ConfigureAwait(false);
             await builder.WarmAsync(set, cts.Token).ConfigureAwait(false);
             LogReady(logger, toolchain.Version, set.RunnerImage, set.BuilderImage);
             _errors.TryRemove(toolchain.Version, out _);

@@ -44,11 +44,14 @@ public static class DockerCheck
         return clock.Elapsed;
     }
 
-    /// <summary>Containers carrying the playground label, running or not.</summary>
+    /// <summary>
+    /// The sandbox containers this test process's hosts created (<see cref="TestOwner"/>), running
+    /// or not; those of any other GoPlay on the engine are not the tests' business.
+    /// </summary>
     public static async Task<IList<ContainerListResponse>> ManagedContainersAsync()
     {
         using var client = Client();
-        return await client.Containers.ListContainersAsync(new ContainersListParameters
+        var all = await client.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>>
@@ -56,5 +59,6 @@ public static class DockerCheck
                 ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
             },
         });
+        return all.Where(c => TestOwner.Owns(c.Labels)).ToList();
     }
 }

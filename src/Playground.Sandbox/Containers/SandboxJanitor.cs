@@ -67,7 +67,7 @@ internal sealed partial class SandboxJanitor(
             IReadOnlyDictionary<string, string> labels = c.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(c.Labels);
             var runId = labels.GetValueOrDefault(SandboxLabels.RunId, "");
             var mine = labels.GetValueOrDefault(SandboxLabels.Owner) == o.InstanceName;
-            var age = now - new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc));
+            var age = now - CreatedAt(c, labels);
             string? reason = mine && !active.Contains(runId) ? "orphaned"
                 : age > o.EffectiveMaxContainerLifetime ? "expired"
                 : null;
@@ -92,6 +92,21 @@ internal sealed partial class SandboxJanitor(
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// When a container was created: the creating instance's label or the engine's record,
+    /// whichever is earlier. Only GoPlay instances label containers as theirs; the label lets an
+    /// instance on a fake clock (a test) age one without waiting.
+    /// </summary>
+    private static DateTimeOffset CreatedAt(ContainerListResponse c, IReadOnlyDictionary<string, string> labels)
+    {
+        var engine = new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc));
+        var labelled = labels.GetValueOrDefault(SandboxLabels.CreatedUnix);
+        return long.TryParse(labelled, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var unix)
+            && unix < engine.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(unix)
+            : engine;
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Janitor removed container {ContainerId} ({Reason}, run {RunId})")]

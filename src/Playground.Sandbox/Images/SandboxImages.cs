@@ -12,10 +12,10 @@ public sealed record SandboxImageSet(string RunnerImage, string BuilderImage, st
 
 /// <summary>
 /// Creates the sandbox images locally when they are missing: no registry is used. The runner
-/// image is <c>FROM scratch</c> with only the static launcher; the builder image holds the
-/// host's Go toolchain (with the C library its dynamically linked <c>go</c> needs) and the
-/// build agent. Tags carry a hash of the embedded sources and the Go version, so a changed
-/// launcher or toolchain produces a new image instead of silently reusing an old one.
+/// image is <c>FROM scratch</c> with only the static launcher; a builder image holds one Go
+/// toolchain (with the C library a dynamically linked <c>go</c> needs), goimports and the
+/// build agent. Tags carry a hash of the embedded sources and the Go versions, so a changed
+/// launcher, agent or toolchain produces a new image instead of silently reusing an old one.
 /// </summary>
 internal sealed partial class SandboxImages(DockerEngine engine, IOptions<SandboxOptions> options, ILogger<SandboxImages> logger)
 {
@@ -27,20 +27,20 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
     /// <summary>
     /// Names the images for a toolchain without touching the engine. The runner image is shared
-    /// by every toolchain (it only starts a static binary); its launcher is built by
-    /// <paramref name="launcherToolchain"/>, the default one, so its tag follows that.
+    /// by every toolchain (it only starts a static binary), and so is the build agent: both are
+    /// built by <paramref name="helperToolchain"/>, the default one, so their tags follow it.
     /// </summary>
-    public SandboxImageSet Resolve(Toolchain toolchain, Toolchain launcherToolchain)
+    public SandboxImageSet Resolve(Toolchain toolchain, Toolchain helperToolchain)
     {
-        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", launcherToolchain.Version)}";
-        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", toolchain.Version, toolchain.GoRoot, GoImportsStamp())}";
+        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", helperToolchain.Version)}";
+        var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", helperToolchain.Version, toolchain.Version, toolchain.GoRoot, GoImportsStamp())}";
         return new SandboxImageSet(runner, builder, CacheVolumePrefix + toolchain.Version, toolchain.Version);
     }
 
     public const string CacheVolumePrefix = "goplay-gocache-";
 
     /// <summary>Creates the runner image when missing; it is the same for every toolchain.</summary>
-    public async Task EnsureRunnerAsync(SandboxImageSet set, Toolchain launcherToolchain, CancellationToken cancellationToken)
+    public async Task EnsureRunnerAsync(SandboxImageSet set, Toolchain helperToolchain, CancellationToken cancellationToken)
     {
         await RequireRuntimeAsync(options.Value.Runtime, cancellationToken).ConfigureAwait(false);
         if (await ExistsAsync(set.RunnerImage, cancellationToken).ConfigureAwait(false))
@@ -53,14 +53,14 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         var context = new BuildContext();
         await using (context.ConfigureAwait(false))
         {
-            await context.AddFileAsync("launcher", await BuildEmbeddedAsync(launcherToolchain, "launcher", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
+            await context.AddFileAsync("launcher", await BuildEmbeddedAsync(helperToolchain, "launcher", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
             await context.AddTextAsync("Dockerfile", RunnerDockerfile, cancellationToken).ConfigureAwait(false);
             await BuildImageAsync(docker, context, set.RunnerImage, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Creates a toolchain's builder image and cache volume when missing.</summary>
-    public async Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, CancellationToken cancellationToken)
+    public async Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, Toolchain helperToolchain, CancellationToken cancellationToken)
     {
         if (!await ExistsAsync(set.BuilderImage, cancellationToken).ConfigureAwait(false))
         {
@@ -69,9 +69,11 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
             var context = new BuildContext();
             await using (context.ConfigureAwait(false))
             {
-                // The agent is built by the toolchain it drives: its go/parser, go/format and
-                // runtime.Version() are that version's.
-                await context.AddFileAsync("rootfs/agent", await BuildEmbeddedAsync(go, "agent", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
+                // One agent for every version, built by the newest toolchain (its parser reads
+                // any version's syntax): building it per version cost about a minute of CPU each
+                // on a fresh machine. It runs this toolchain's own go, gofmt and compiler, and
+                // learns the version from the image (GOPLAY_GO_VERSION).
+                await context.AddFileAsync("rootfs/agent", await BuildEmbeddedAsync(helperToolchain, "agent", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
                 // Precompiled std archives are for the host's cgo configuration; builds with
                 // CGO_ENABLED=0 compile std into the cache volume instead, so they are left out.
                 await context.AddHostTreeAsync(go.GoRoot, "rootfs/goroot", rel =>
@@ -89,7 +91,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
 
                 await context.AddDirectoryEntryAsync("cache", cancellationToken).ConfigureAwait(false);
                 await context.AddTextAsync("cache/.keep", string.Empty, cancellationToken).ConfigureAwait(false);
-                await context.AddTextAsync("Dockerfile", BuilderDockerfile, cancellationToken).ConfigureAwait(false);
+                await context.AddTextAsync("Dockerfile", BuilderDockerfile(go.Version), cancellationToken).ConfigureAwait(false);
                 await BuildImageAsync(docker, context, set.BuilderImage, go.Version, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -147,9 +149,28 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         }
     }
 
-    /// <summary>Builds an embedded Go program with a toolchain as a static linux/amd64 binary.</summary>
-    private static Task<byte[]> BuildEmbeddedAsync(Toolchain go, string program, CancellationToken cancellationToken) =>
-        new GoToolchain(go.GoRoot, go.Version).BuildEmbeddedAsync(program, cancellationToken);
+    /// <summary>
+    /// Builds an embedded Go program with a toolchain as a static linux/amd64 binary, once per
+    /// process: every version's builder image takes the same agent. A failed build is tried
+    /// again by the next caller; a caller that gives up leaves it to finish for the others.
+    /// </summary>
+    private async Task<byte[]> BuildEmbeddedAsync(Toolchain go, string program, CancellationToken cancellationToken)
+    {
+        var key = program + "\0" + go.Version + "\0" + go.GoRoot;
+        var build = _embedded.GetOrAdd(key, _ => new Lazy<Task<byte[]>>(() =>
+            new GoToolchain(go.GoRoot, go.Version).BuildEmbeddedAsync(program, CancellationToken.None)));
+        try
+        {
+            return await build.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (build.Value.IsFaulted)
+        {
+            _embedded.TryRemove(new KeyValuePair<string, Lazy<Task<byte[]>>>(key, build));
+            throw;
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<byte[]>>> _embedded = new(StringComparer.Ordinal);
 
     /// <summary>Fails closed when the configured OCI runtime (e.g. runsc) is not known to the engine.</summary>
     private async Task RequireRuntimeAsync(string? runtime, CancellationToken cancellationToken)
@@ -299,15 +320,26 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         ENTRYPOINT ["/launcher"]
         """;
 
-    private const string BuilderDockerfile = """
-        FROM scratch
-        COPY rootfs/ /
-        COPY --chown=65534:65534 cache/ /cache/
-        LABEL io.goplay.managed="true" io.goplay.image="builder"
-        USER 65534:65534
-        WORKDIR /tmp
-        ENTRYPOINT ["/agent"]
-        """;
+    private static string BuilderDockerfile(string goVersion)
+    {
+        // Quoted, as a development build's version has spaces; nothing else may break the line.
+        if (goVersion.AsSpan().ContainsAny("\"\\\n$"))
+        {
+            throw new SandboxSetupException($"The Go version '{goVersion}' cannot be named in an image.");
+        }
+
+        return $"""
+            FROM scratch
+            COPY rootfs/ /
+            COPY --chown=65534:65534 cache/ /cache/
+            LABEL io.goplay.managed="true" io.goplay.image="builder"
+            ENV GOPLAY_GO_VERSION="{goVersion}"
+            USER 65534:65534
+            WORKDIR /tmp
+            ENTRYPOINT ["/agent"]
+            """;
+    }
+
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Creating sandbox image {Image}")]
     private static partial void LogCreatingImage(ILogger logger, string image);

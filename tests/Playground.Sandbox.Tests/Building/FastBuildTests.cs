@@ -107,6 +107,22 @@ public sealed class FastBuildTests(SandboxFixture fixture)
             Assert.Equal(BuildStatus.BuildError, older.Status);
             Assert.Equal(olderSlow.Output, older.Output);
             Assert.Contains("requires go1.18", older.Output, StringComparison.Ordinal);
+
+            // Release tags are the toolchain's own (one agent, built by the newest toolchain,
+            // serves every version): a file for the next release is left out, and one for this
+            // release is in, on the fast path too.
+            var tagged = new Dictionary<string, string>
+            {
+                ["prog.go"] = "package main\n\nimport \"fmt\"\n\nvar which = \"current\"\n\nfunc main() { fmt.Println(which) }\n",
+                ["this.go"] = $"//go:build go1.{toolchain.Parsed.Minor}\n\npackage main\n\nfunc init() {{ which += \" go1.{toolchain.Parsed.Minor}\" }}\n",
+            };
+            var (fastTagged, slowTagged) = await BothAsync(sandbox, builder, images, tagged);
+            Assert.Equal($"current go1.{toolchain.Parsed.Minor}\n", fastTagged.Run.Stdout);
+            Assert.Equal(slowTagged.Run.Stdout, fastTagged.Run.Stdout);
+            tagged["next.go"] = $"//go:build go1.{toolchain.Parsed.Minor + 1}\n\npackage main\n\nfunc init() {{ which = \"next\" }}\n";
+            var next = await builder.BuildAsync(images, "fast-test", tagged, [], CancellationToken.None);
+            Assert.Equal(BuildStatus.Ok, next.Status);
+            Assert.Equal($"current go1.{toolchain.Parsed.Minor}\n", (await RunIfBuiltAsync(sandbox, next, tagged, images)).Stdout);
         }
         finally
         {

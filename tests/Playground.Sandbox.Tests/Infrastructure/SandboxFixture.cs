@@ -24,7 +24,14 @@ public sealed class SandboxFixture : IAsyncLifetime
     /// <summary>A run service with the default limits, or with some overridden (e.g. a short wall time).</summary>
     public SandboxInstance Create(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides ?? new Dictionary<string, string?>()).Build();
+        // Its containers carry this test process's owner, unless the test names another.
+        var settings = new Dictionary<string, string?> { ["Sandbox:InstanceName"] = TestOwner.Prefix };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
             .AddSandbox(configuration)

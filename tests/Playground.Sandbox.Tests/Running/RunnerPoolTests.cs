@@ -1,6 +1,5 @@
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Playground.Sandbox.Containers;
 using Playground.Sandbox.Running;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
@@ -43,11 +42,8 @@ public sealed class RunnerPoolTests(SandboxFixture fixture)
             Assert.Equal("still fine\n", again.Stdout);
             Assert.Equal(RunOutcome.Exited, again.Final.Outcome);
             await WaitForCountAsync(pool, 2);
-            var running = await docker.Containers.ListContainersAsync(new ContainersListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true } },
-            });
-            Assert.Equal(2, running.Count);
+            var running = (await DockerCheck.ManagedContainersAsync()).Count(c => c.State == "running");
+            Assert.Equal(2, running);
         }
         finally
         {

@@ -55,6 +55,10 @@ public sealed class FormatApiTests(WebAppFixture app)
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("", body);
         Assert.Equal("prog.go:2:12: expected ')', found '{'", error);
+
+        // Several errors read as go/format's list does on go.dev: the first, and how many more.
+        var (_, _, _, several) = await FormatAsync("package main\nfunc main( {}\nfunc x( {}\nvar = 3\n");
+        Assert.Equal("prog.go:2:12: expected ')', found '{' (and 2 more errors)", several);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class GoVersionPreparingTests : IAsyncLifetime
     }
 
     private Task<WebProcess> StartAsync(string wait) => WebProcess.StartDefaultReadyAsync(
-        "--Sandbox:InstanceName=preparing-" + Guid.NewGuid().ToString("N")[..8],
+        "--Sandbox:InstanceName=" + TestOwner.Name("preparing"),
         "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
         "--Sandbox:Toolchains:0=1.27", "--Sandbox:Toolchains:1=" + Path.Combine(_goRoot, "usr", "lib", "go-" + Release),
         "--Sandbox:PreparingWaitTime=" + wait);

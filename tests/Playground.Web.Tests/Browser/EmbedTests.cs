@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Browser;
@@ -106,7 +107,7 @@ public sealed class EmbedTests(WebAppFixture app, BrowserFixture browser) : ICla
     public async Task FramingPolicy_OriginNotAllowed_BrowserRefusesTheFrame()
     {
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=embed-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:InstanceName=" + TestOwner.Name("embed"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Embed:AllowedOrigins:0=https://docs.example.com");
         await using var host = await HostPage.StartAsync(web.BaseAddress);
         await using var session = await browser.OpenAsync(host.Address);

@@ -1,6 +1,7 @@
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Browser;
@@ -207,7 +208,7 @@ public sealed class PageTests(WebAppFixture app, BrowserFixture browser) : IClas
     public async Task Queue_SecondRunWaits_PageShowsItsPosition()
     {
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=queue-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:InstanceName=" + TestOwner.Name("queue"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Scheduler:Slots=1");
         await using var first = await browser.OpenAsync(web.BaseAddress);
         await using var second = await browser.OpenAsync(web.BaseAddress);

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Sandbox.Runs;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 using Playground.Web.Tests.Terminals;
 
@@ -17,7 +18,7 @@ public sealed class EdgeProxyTests
     private const string Hello = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"through the edge\") }\n";
 
     private static Task<WebProcess> StartWebAsync(string name) => WebProcess.StartAsync(
-        "--Sandbox:InstanceName=edge-" + name + "-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+        "--Sandbox:InstanceName=" + TestOwner.Name("edge-" + name), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
         // Each request in the log, to see which instance served it.
         "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information");
 

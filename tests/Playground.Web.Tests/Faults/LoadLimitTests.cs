@@ -14,7 +14,7 @@ public sealed class LoadLimitTests
     public async Task ManyRunsFromOneClient_QueuedUpToItsShareRestRejectedOthersStillServed()
     {
         var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=load-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:InstanceName=" + TestOwner.Name("load"),
             "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=3");
         await using var greedy = await web.ConnectAsync();
@@ -47,7 +47,7 @@ public sealed class LoadLimitTests
     public async Task IdleConnection_ClosedByTheServer()
     {
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=idle-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:InstanceName=" + TestOwner.Name("idle"),
             "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Realtime:ClientTimeout=00:00:02");
         // A client that has gone quiet: it sends no keep-alive pings (and does not itself give up).

@@ -30,7 +30,7 @@ public sealed class ServiceFaultTests
     [Fact]
     public async Task Sigkill_MidRun_JanitorRemovesLeftoverOnNextStart()
     {
-        var instance = "fault-sigkill-" + Guid.NewGuid().ToString("N")[..8];
+        var instance = TestOwner.Name("fault-sigkill");
         await using (var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0"))
         {
             await using var connection = await web.ConnectAsync();
@@ -56,7 +56,7 @@ public sealed class ServiceFaultTests
     public async Task Sigterm_MidRun_RunReportedAsStoppedAndContainersRemovedBeforeExit()
     {
         // With both pools on: their idle containers must go at shutdown too.
-        await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=fault-sigterm-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=2");
+        await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + TestOwner.Name("fault-sigterm"), "--Sandbox:RunnerPoolSize=2");
         await using var connection = await web.ConnectAsync();
         await using var events = StreamRun(connection, Sleeper).GetAsyncEnumerator();
         await WaitForStdoutAsync(events);
@@ -89,7 +89,7 @@ public sealed class ServiceFaultTests
     public async Task EngineStoppedMidRun_InternalThenReadinessRecoversWithoutRestart()
     {
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=fault-engine-" + Guid.NewGuid().ToString("N")[..8],
+            "--Sandbox:InstanceName=" + TestOwner.Name("fault-engine"),
             "--Sandbox:JanitorInterval=00:00:02",
             "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Scheduler:Slots=1");

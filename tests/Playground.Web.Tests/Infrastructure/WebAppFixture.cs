@@ -31,6 +31,7 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
         // These tests count the engine's containers, so no idle pooled runners or builders may
         // stand around; the pools have tests of their own.
         _factory = _root.WithWebHostBuilder(b => b
+            .UseSetting("Sandbox:InstanceName", TestOwner.Name("app"))
             .UseSetting("Sandbox:RunnerPoolSize", "0")
             .UseSetting("Sandbox:BuilderPoolSize", "0")
             .UseSetting("Snippets:DataDirectory", DataDirectory));

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Testing;
 
 namespace Playground.Web.Tests.Infrastructure;
 
@@ -76,7 +77,9 @@ public sealed class WebProcess : IAsyncDisposable
         string[] listen = metricsPort
             ? ["--urls", $"http://127.0.0.1:{port};http://127.0.0.1:{metrics}", $"--Telemetry:MetricsPort={metrics}"]
             : ["--urls", $"http://127.0.0.1:{port}"];
-        foreach (var arg in new[] { dll }.Concat(listen).Append("--Logging:LogLevel:Default=Information").Concat(settings))
+        // Its containers carry this test process's owner (a setting given by the test, later, wins).
+        string[] owner = name == "Playground.Web" ? ["--Sandbox:InstanceName=" + TestOwner.Name("web")] : [];
+        foreach (var arg in new[] { dll }.Concat(listen).Append("--Logging:LogLevel:Default=Information").Concat(owner).Concat(settings))
         {
             psi.ArgumentList.Add(arg);
         }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Runs;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Modules;
@@ -30,7 +31,7 @@ public sealed class ModuleProxyTests : IAsyncLifetime
 
     private Task<WebProcess> StartWebAsync(params string[] extra) => WebProcess.StartAsync(
     [
-        "--Sandbox:InstanceName=modules-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+        "--Sandbox:InstanceName=" + TestOwner.Name("modules"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
         "--Modules:Upstream=" + _upstream.Url, "--Modules:ChecksumDatabase=off", "--Modules:CacheDirectory=" + Path.Combine(_dir, "cache-" + Guid.NewGuid().ToString("N")[..6]),
         .. extra,
     ]);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Observability;
@@ -61,7 +62,7 @@ public sealed partial class DashboardMetricsTests
     {
         // Arrange: the two services as deployed, each with its metrics port.
         await using var web = await WebProcess.StartWithMetricsPortAsync(
-            "Playground.Web", "--Sandbox:InstanceName=dashboard-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=1", "--Sandbox:BuilderPoolSize=1");
+            "Playground.Web", "--Sandbox:InstanceName=" + TestOwner.Name("dashboard"), "--Sandbox:RunnerPoolSize=1", "--Sandbox:BuilderPoolSize=1");
         await using var proxy = await WebProcess.StartWithMetricsPortAsync(
             "Playground.Proxy", "--ReverseProxy:Clusters:web:Destinations:web1:Address=" + web.BaseAddress);
         await proxy.CompileAsync("package main\n\nfunc main() { println(\"dashboard\") }\n");

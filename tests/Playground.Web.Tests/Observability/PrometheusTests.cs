@@ -1,8 +1,9 @@
 using System.Net;
 using System.Threading.Channels;
-using Playground.Sandbox.Runs;
-using Playground.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Sandbox.Runs;
+using Playground.Testing;
+using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Observability;
 
@@ -19,7 +20,7 @@ public sealed class PrometheusTests
     {
         // Arrange: a Web process whose /metrics is on its own port, and Prometheus scraping it.
         await using var web = await WebProcess.StartWithMetricsPortAsync(
-            "Playground.Web", "--Sandbox:InstanceName=prometheus-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=1", "--Sandbox:BuilderPoolSize=1");
+            "Playground.Web", "--Sandbox:InstanceName=" + TestOwner.Name("prometheus"), "--Sandbox:RunnerPoolSize=1", "--Sandbox:BuilderPoolSize=1");
         await using var prometheus = await RealPrometheus.StartAsync(("goplay-web", web.MetricsAddress));
         await prometheus.WaitForValueAsync("up{job=\"goplay-web\"}", 1, ScrapeLimit);
         Assert.Null(await prometheus.ValueAsync("sum(playground_runs_total)"));
@@ -93,7 +94,7 @@ public sealed class PrometheusTests
     public async Task MetricsPort_ServesMetricsAndNothingElse()
     {
         await using var web = await WebProcess.StartWithMetricsPortAsync(
-            "Playground.Web", "--Sandbox:InstanceName=metrics-port-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
+            "Playground.Web", "--Sandbox:InstanceName=" + TestOwner.Name("metrics-port"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
         using var http = new HttpClient();
 
         using var internalPort = await http.GetAsync(web.MetricsAddress);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Observability;
@@ -13,7 +14,7 @@ public sealed class TracingAndLoggingTests
     {
         using var receiver = new OtlpReceiver();
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=otlp-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:InstanceName=" + TestOwner.Name("otlp"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Telemetry:OtlpEndpoint=" + receiver.Endpoint, "--Telemetry:OtlpProtocol=http/protobuf",
             // The batch exporter's default is every 5 s; one second keeps the test short.
             "--OTEL_BSP_SCHEDULE_DELAY=1000");
@@ -49,7 +50,7 @@ public sealed class TracingAndLoggingTests
     {
         var marker = "secret" + Guid.NewGuid().ToString("N")[..8];
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=logs-" + Guid.NewGuid().ToString("N")[..6], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:InstanceName=" + TestOwner.Name("logs"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Logging:Console:FormatterName=json", "--Logging:Console:FormatterOptions:IncludeScopes=true",
             // Everything is logged, Debug included, so the test sees every line a run produces.
             "--Logging:LogLevel:Default=Debug");

@@ -177,7 +177,7 @@ public sealed class RunSocketTests(WebAppFixture app)
     public async Task IdleTimeoutAndSessionLimit_ClosedWithTheirStatuses()
     {
         await using var web = await WebProcess.StartAsync(
-            "--Sandbox:InstanceName=ws-idle-" + Guid.NewGuid().ToString("N")[..8], "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:InstanceName=" + TestOwner.Name("ws-idle"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
             "--Terminals:IdleTimeout=00:00:01", "--Terminals:SessionLimit=00:00:04");
 
         // Idle: nothing sent, nothing running.

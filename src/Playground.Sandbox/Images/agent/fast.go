@@ -115,6 +115,18 @@ func fastBuild(ctx context.Context, src, out string, files map[string]string, ta
 	bctx.CgoEnabled = false
 	bctx.GOOS, bctx.GOARCH = "linux", runtime.GOARCH
 	bctx.BuildTags = tags
+	// The go1.N tags of the toolchain in this image, not of the one that built the agent.
+	bctx.ReleaseTags = nil
+	for minor := 1; minor <= goMinor(); minor++ {
+		bctx.ReleaseTags = append(bctx.ReleaseTags, "go1."+strconv.Itoa(minor))
+	}
+	// The agent's own GOEXPERIMENT and GOAMD64 tags may differ from the toolchain's: a file
+	// that asks for them is left to the go command.
+	for name, body := range files {
+		if strings.HasSuffix(name, ".go") && (strings.Contains(body, "goexperiment.") || strings.Contains(body, "amd64.v")) {
+			return response{}, errNotFast
+		}
+	}
 	pkg, err := bctx.ImportDir(src, 0)
 	if err != nil || pkg.Name != "main" || len(pkg.IgnoredGoFiles) > 0 || len(pkg.InvalidGoFiles) > 0 ||
 		len(pkg.CgoFiles) > 0 || len(pkg.EmbedPatterns) > 0 || len(pkg.SFiles)+len(pkg.CFiles)+len(pkg.HFiles)+len(pkg.SysoFiles) > 0 {
@@ -150,7 +162,7 @@ func fastBuild(ctx context.Context, src, out string, files map[string]string, ta
 	// The flags `go build -trimpath` passes (see `go build -x`), so positions, panics and
 	// compile errors read the same on both paths.
 	args := []string{"-o", archive, "-trimpath", src + "=>" + module, "-p", "main", "-lang=go" + lang,
-		"-complete", "-goversion", runtime.Version(), "-c=2", "-nolocalimports", "-importcfg", compileCfg, "-pack"}
+		"-complete", "-goversion", toolchainVersion(), "-c=2", "-nolocalimports", "-importcfg", compileCfg, "-pack"}
 	for _, f := range pkg.GoFiles {
 		args = append(args, "./"+f)
 	}

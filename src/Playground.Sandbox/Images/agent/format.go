@@ -1,13 +1,13 @@
 package main
 
-// Formatting for the /fmt API: gofmt (go/format) for Go files, goimports when asked, and
+// Formatting for the /fmt API: the toolchain's gofmt for Go files, goimports when asked, and
 // `go mod edit -fmt` for go.mod files. It runs here, in the builder container, so the
 // user's text never reaches a tool on the host.
 
 import (
 	"bytes"
 	"context"
-	"go/format"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -32,13 +32,7 @@ func formatFiles(ctx context.Context, work string, files map[string]string, opts
 		case strings.HasSuffix(name, ".go") && opts.Imports:
 			formatted, err = goimports(ctx, name, body)
 		case strings.HasSuffix(name, ".go"):
-			var b []byte
-			b, err = format.Source([]byte(body))
-			if err != nil {
-				// go/format reports "line:col: message"; name the file as the compiler does.
-				err = prefixed{name, err}
-			}
-			formatted = string(b)
+			formatted, err = gofmt(ctx, name, body)
 		case path.Base(name) == "go.mod":
 			formatted, err = formatGoMod(ctx, work, body)
 			if err != nil {
@@ -61,6 +55,29 @@ type prefixed struct {
 }
 
 func (p prefixed) Error() string { return p.name + ":" + p.err.Error() }
+
+// gofmt formats with the toolchain's own gofmt, so a version's /fmt formats as that
+// version does (this agent is built by the newest toolchain and serves them all). An error
+// reads as go/format's, which go.dev's /fmt returns: the first one, with the file named,
+// and how many more there were.
+func gofmt(ctx context.Context, name, body string) (string, error) {
+	cmd := exec.CommandContext(ctx, "gofmt")
+	cmd.Stdin = strings.NewReader(body)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		msg := strings.ReplaceAll(lines[0], "<standard input>", name)
+		if msg == "" {
+			return "", errorString("gofmt: " + err.Error())
+		}
+		if len(lines) > 1 {
+			msg += fmt.Sprintf(" (and %d more errors)", len(lines)-1)
+		}
+		return "", errorString(msg)
+	}
+	return stdout.String(), nil
+}
 
 func goimports(ctx context.Context, name, body string) (string, error) {
 	if _, err := os.Stat(goimportsPath); err != nil {

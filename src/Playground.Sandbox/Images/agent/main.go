@@ -23,7 +23,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -65,6 +64,10 @@ const maxOutput = 64 << 10
 var linkerFlags = []string{"-s", "-w"}
 
 func main() {
+	if toolchainVersion() == "" {
+		reply(response{Status: "internal", Output: "the builder image names no Go version (GOPLAY_GO_VERSION)"}, nil)
+		os.Exit(1)
+	}
 	startModuleRelay()
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		serve()
@@ -115,10 +118,16 @@ func reply(r response, bin []byte) {
 	os.Stdout.Write(out)
 }
 
-// goLanguageVersion is "1.19" for a toolchain "go1.19.8": the agent is built by
-// the same toolchain it drives, so its own runtime version is the builder's.
+// toolchainVersion is the version of the Go toolchain this builder drives ("go1.19.8"),
+// named by the builder image: one agent binary, built by the newest toolchain, serves
+// every version, so its own runtime.Version() says nothing about the builder's.
+func toolchainVersion() string {
+	return os.Getenv("GOPLAY_GO_VERSION")
+}
+
+// goLanguageVersion is "1.19" for a toolchain "go1.19.8".
 func goLanguageVersion() string {
-	v := strings.TrimPrefix(runtime.Version(), "go")
+	v := strings.TrimPrefix(toolchainVersion(), "go")
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) >= 2 {
 		return parts[0] + "." + parts[1]
@@ -152,7 +161,7 @@ func warmVet(ctx context.Context, work string) response {
 
 // goMinor is 27 for go1.27.4: the fast path mirrors what that release's go command does.
 func goMinor() int {
-	parts := strings.SplitN(strings.TrimPrefix(runtime.Version(), "go"), ".", 3)
+	parts := strings.SplitN(strings.TrimPrefix(toolchainVersion(), "go"), ".", 3)
 	if len(parts) < 2 {
 		return 0
 	}
@@ -180,7 +189,7 @@ func build(req request) (response, []byte) {
 		marker := filepath.Join(filepath.Dir(os.Getenv("GOCACHE")), "goplay-warm")
 		// The marker names what was warmed, so a changed warm-up runs again.
 		const warmed = "std live+faketime, vet fmt"
-		if b, err := os.ReadFile(marker); err == nil && string(b) == runtime.Version()+" "+warmed {
+		if b, err := os.ReadFile(marker); err == nil && string(b) == toolchainVersion()+" "+warmed {
 			if info, err := os.Stat(marker); err == nil && time.Since(info.ModTime()) < 24*time.Hour {
 				return response{Status: "ok", Output: "already warm"}, nil
 			}
@@ -198,7 +207,7 @@ func build(req request) (response, []byte) {
 		if resp := warmVet(ctx, work); resp.Status != "ok" {
 			return resp, nil
 		}
-		os.WriteFile(marker, []byte(runtime.Version()+" "+warmed), 0o644)
+		os.WriteFile(marker, []byte(toolchainVersion()+" "+warmed), 0o644)
 		return response{Status: "ok"}, nil
 	}
 
