@@ -62,7 +62,11 @@ install_packages() {
 
 build_solution() {
   log "building ($CONFIGURATION)"
-  dotnet build "$ROOT/GoPlay.slnx" -c "$CONFIGURATION" -nologo -clp:NoSummary -v:quiet
+  # The server alone unless the tests run: the tests and the other tools would only add
+  # time to a first start.
+  local target="$ROOT/GoPlay.slnx"
+  [ "$WITH_TESTS" -eq 1 ] || target="$ROOT/src/Playground.Web/Playground.Web.csproj"
+  dotnet build "$target" -c "$CONFIGURATION" -nologo -clp:NoSummary -v:quiet
 }
 
 web() {
@@ -89,7 +93,12 @@ fetch_toolchains() {
   # the server, started after both, prepares them in the background.
   mapfile -t releases < <(printf '%s\n' "${releases[@]}" | sort -t. -k1,1nr -k2,2nr)
   fetch_go_toolchains "$directory" "${releases[0]}"
-  fetch_go_toolchains "$directory" "${releases[@]:1}" &
+  # At the lowest priority: unpacking them must not slow the default's preparation.
+  (
+    renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
+    ionice -c 3 -p "$BASHPID" >/dev/null 2>&1 || true
+    fetch_go_toolchains "$directory" "${releases[@]:1}"
+  ) &
   FETCHING=$!
 }
 FETCHING=

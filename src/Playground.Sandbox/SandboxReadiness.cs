@@ -97,20 +97,37 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
         return list.IsCompletedSuccessfully && list.Result.Default is { } d ? StartAsync(d) : null;
     }
 
-    /// <summary>Prepares the default toolchain, then every other one, newest first, one at a time.</summary>
+    /// <summary>
+    /// Prepares the default toolchain, then every other one, newest first, one at a time; then
+    /// warms vet's facts in each ready one (after all are ready: runs need them less than a
+    /// version that cannot run at all).
+    /// </summary>
     public async Task PrepareAllAsync(CancellationToken cancellationToken)
     {
         var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(RequireDefault(list), cancellationToken).ConfigureAwait(false);
+        var ready = new List<SandboxImageSet> { await EnsureAsync(RequireDefault(list), cancellationToken).ConfigureAwait(false) };
         foreach (var toolchain in list.Installed.Skip(1))
         {
             try
             {
-                await EnsureAsync(toolchain, cancellationToken).ConfigureAwait(false);
+                ready.Add(await EnsureAsync(toolchain, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // Logged by PrepareAsync; this version reports failed and the others go on.
+            }
+        }
+
+        foreach (var set in ready)
+        {
+            try
+            {
+                await builder.WarmAsync(set, vet: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxSetupException e)
+            {
+                // The version still runs; a first vet there takes longer.
+                LogVetNotWarmed(logger, set.GoVersion, e);
             }
         }
     }
@@ -137,7 +154,7 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
             var set = images.Resolve(toolchain, launcher);
             await images.EnsureRunnerAsync(set, launcher, cts.Token).ConfigureAwait(false);
             await images.EnsureBuilderAsync(set, toolchain, launcher, cts.Token).ConfigureAwait(false);
-            await builder.WarmAsync(set, cts.Token).ConfigureAwait(false);
+            await builder.WarmAsync(set, vet: false, cts.Token).ConfigureAwait(false);
             LogReady(logger, toolchain.Version, set.RunnerImage, set.BuilderImage);
             _errors.TryRemove(toolchain.Version, out _);
             _ready[toolchain.Version] = (toolchain, set);
@@ -160,6 +177,9 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Sandbox ready for {GoVersion}: runner {RunnerImage}, builder {BuilderImage}")]
     private static partial void LogReady(ILogger logger, string goVersion, string runnerImage, string builderImage);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Vet facts not warmed for {GoVersion}")]
+    private static partial void LogVetNotWarmed(ILogger logger, string goVersion, Exception exception);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Sandbox preparation failed for {GoVersion}")]
     private static partial void LogNotReady(ILogger logger, string goVersion, Exception exception);

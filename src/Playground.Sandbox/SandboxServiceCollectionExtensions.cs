@@ -28,6 +28,7 @@ public static class SandboxServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>());
         services.TryAddSingleton<RunScheduler>();
+        services.TryAddSingleton<ToolScheduler>();
         services.TryAddSingleton<BinaryCache>();
         services.TryAddSingleton(TimeProvider.System);
         DockerResilience.Register(services);

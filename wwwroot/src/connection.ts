@@ -7,8 +7,14 @@ export type ConnectionState = "connecting" | "connected" | "reconnecting" | "dis
 export interface ActiveRun {
   send(text: string): void;
   eof(): void;
+  /** Asks the server to kill the program; the run then ends with the server's final event. */
   kill(): void;
+  /** Stops listening: the server kills the program, and no final event reaches the page. */
+  abandon(): void;
 }
+
+/** How long a kill may go unconfirmed before the page stops waiting for the server. */
+const killConfirmMs = 5000;
 
 export interface RunObserver {
   event(e: RunEvent): void;
@@ -97,6 +103,13 @@ export class RunConnection {
       },
     });
     let closed = false;
+    let killing = false;
+    const abandon = () => {
+      if (done) return;
+      done = true;
+      // Disposing the stream cancels the invocation; the server kills the program.
+      subscription.dispose();
+    };
     return {
       send: (text) => {
         if (!closed && !done) stdin.next(text);
@@ -108,11 +121,17 @@ export class RunConnection {
         }
       },
       kill: () => {
-        if (done) return;
-        done = true;
-        // Disposing the stream cancels the invocation; the server kills the program.
-        subscription.dispose();
+        if (done || killing) return;
+        killing = true;
+        const unconfirmed = (reason: string) => {
+          if (done) return;
+          abandon();
+          observer.failed(reason);
+        };
+        this.connection.invoke("Kill").catch((e: Error) => unconfirmed("Kill failed: " + e.message));
+        setTimeout(() => unconfirmed("The server did not confirm the kill."), killConfirmMs);
       },
+      abandon,
     };
   }
 }

@@ -77,7 +77,7 @@ export class Playground {
 
   /** Runs the editor's files; resolves with the result when the run has ended. */
   async run(): Promise<RunResult> {
-    if (this.busy) this.kill();
+    if (this.busy) this.stopHere();
     const generation = ++this.generation;
     this.busy = true;
     this.lastResult = null;
@@ -121,7 +121,7 @@ export class Playground {
         .then((active) => {
           // Killed or replaced while connecting: stop what just started.
           if (generation === this.generation) this.active = active;
-          else active.kill();
+          else active.abandon();
         })
         .catch((e: Error) => observer.failed(e.message));
     });
@@ -133,10 +133,24 @@ export class Playground {
     return finished;
   }
 
-  /** Stops the running program; the page shows "killed" at once. */
+  /**
+   * Stops the running program. The server kills it and the run ends with the server's own
+   * final event (outcome, times); while still connecting, nothing runs yet and the page
+   * ends the run itself.
+   */
   kill(): void {
     if (!this.busy) return;
-    this.active?.kill();
+    if (this.active) {
+      this.setStatus("Killing…");
+      this.active.kill();
+      return;
+    }
+    this.stopHere();
+  }
+
+  /** Ends the current run on the page now (a new run replaces it); the server kills its program. */
+  private stopHere(): void {
+    this.active?.abandon();
     this.generation++;
     const result: RunResult = { outcome: "killed", ...this.terminal.output };
     this.terminal.note("[killed]");
@@ -300,7 +314,9 @@ function describe(result: RunResult): string {
 }
 
 function summary(e: RunEvent): string {
-  const parts = [`${e.outcome ?? "exited"}`, `exit code ${e.exitCode ?? 0}`];
+  // A program that was killed or stopped by a limit has no exit code of its own.
+  const parts = [`${e.outcome ?? "exited"}`];
+  if (e.exitCode != null) parts.push(`exit code ${e.exitCode}`);
   if (e.buildMs !== undefined) parts.push(`build ${e.buildMs} ms` + (e.cached ? " (cached)" : ""));
   if (e.runMs !== undefined) parts.push(`run ${e.runMs} ms`);
   if (e.peakMemoryBytes) parts.push(`peak memory ${(e.peakMemoryBytes / (1 << 20)).toFixed(1)} MiB`);

@@ -56,17 +56,21 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     public Task<BuildResult> VetAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
         ExecuteTrackedAsync("vet-", images, new AgentRequest(files, ["faketime"], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = true }, options.Value.BuildTimeout, cancellationToken);
 
-    /// <summary>Compiles the standard library into the cache volume, so no request pays for it.</summary>
-    public async Task WarmAsync(SandboxImageSet images, CancellationToken cancellationToken)
+    /// <summary>
+    /// Compiles the standard library into the cache volume (live and playback), so no request
+    /// pays for it; with <paramref name="vet"/>, vet's facts about the packages programs use
+    /// most instead. Each is skipped when the volume says it was done within a day.
+    /// </summary>
+    public async Task WarmAsync(SandboxImageSet images, bool vet, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromMinutes(10);
-        var result = await ExecuteTrackedAsync("warm-", images, new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true), timeout, cancellationToken).ConfigureAwait(false);
+        var result = await ExecuteTrackedAsync("warm-", images, new AgentRequest(null, [], (int)timeout.TotalMilliseconds, 0, Warm: true) { Vet = vet }, timeout, cancellationToken).ConfigureAwait(false);
         if (result.Status != BuildStatus.Ok)
         {
-            throw new SandboxSetupException($"Pre-building the standard library failed ({result.Status}): {result.Output}");
+            throw new SandboxSetupException($"Pre-building the standard library{(vet ? "'s vet facts" : "")} failed ({result.Status}): {result.Output}");
         }
 
-        LogWarmed(logger, images.CacheVolume, (long)result.Elapsed.TotalMilliseconds);
+        LogWarmed(logger, vet ? "Vet facts" : "Standard library", images.CacheVolume, (long)result.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>
@@ -106,7 +110,10 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
                 }
             }
 
-            var container = await SandboxContainer.CreateAsync(engine, ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time), logger, cancellationToken).ConfigureAwait(false);
+            var spec = request.Warm
+                ? ContainerSpecs.WarmingBuilder(images.BuilderImage, images.CacheVolume, runId, options.Value, time)
+                : ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time);
+            var container = await SandboxContainer.CreateAsync(engine, spec, logger, cancellationToken).ConfigureAwait(false);
             await using (container.ConfigureAwait(false))
             {
                 await container.StartAsync(linked.Token).ConfigureAwait(false);
@@ -191,8 +198,8 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
         return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via) { IsTest = head.Test, VetOutput = head.Vet ?? "", Files = head.Files };
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Standard library ready in cache volume {Volume} after {ElapsedMs} ms")]
-    private static partial void LogWarmed(ILogger logger, string volume, long elapsedMs);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{What} ready in cache volume {Volume} after {ElapsedMs} ms")]
+    private static partial void LogWarmed(ILogger logger, string what, string volume, long elapsedMs);
 }
 
 internal sealed record AgentRequest(

@@ -15,6 +15,12 @@ public sealed class SchedulerOptions
 
     /// <summary>Runs one client may have waiting; beyond it that client's requests are rejected.</summary>
     public int QueueLimitPerClient { get; set; } = 10;
+
+    /// <summary>
+    /// Format and vet jobs (<c>/fmt</c>, <c>/vet</c>) at the same time, beside the run slots; they
+    /// wait in a queue of their own with the same limits as runs.
+    /// </summary>
+    public int ToolSlots { get; set; } = 2;
 }
 
 internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOptions>
@@ -25,6 +31,11 @@ internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOpti
         if (o.Slots < 1)
         {
             errors.Add("Scheduler:Slots must be at least 1.");
+        }
+
+        if (o.ToolSlots < 1)
+        {
+            errors.Add("Scheduler:ToolSlots must be at least 1.");
         }
 
         if (o.QueueLimit < 0)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Sandbox.Scheduling;
 
 namespace Playground.Web.Api;
 
@@ -34,8 +35,28 @@ internal static class FormatEndpoint
         }
 
         var source = SourceFiles.Resolve(new RunRequest { Source = request.Body }, options.Value);
-        var errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), http.RequestAborted);
+        string errors;
+        try
+        {
+            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), ClientId(http), http.RequestAborted);
+        }
+        catch (SchedulerBusyException e)
+        {
+            await BusyAsync(http, e);
+            return;
+        }
+
         await GoJson.WriteAsync(http, new CompileResponse { Errors = errors });
+    }
+
+    /// <summary>Who is asking, for the fair share of tool slots: the remote address, as for /compile.</summary>
+    private static string ClientId(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
+
+    /// <summary>Too many format or vet jobs waiting: 503 with when to try again, as /compile answers.</summary>
+    private static Task BusyAsync(HttpContext http, SchedulerBusyException e)
+    {
+        http.Response.Headers.RetryAfter = e.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ApiText.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, e.Message + "\n");
     }
 
     private static async Task HandleAsync(HttpContext http, IFormatService formatter, IOptions<SandboxOptions> options)
@@ -57,10 +78,21 @@ internal static class FormatEndpoint
             return;
         }
 
-        await GoJson.WriteAsync(http, await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), options.Value, cancellationToken));
+        FormatResponse response;
+        try
+        {
+            response = await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), ClientId(http), options.Value, cancellationToken);
+        }
+        catch (SchedulerBusyException e)
+        {
+            await BusyAsync(http, e);
+            return;
+        }
+
+        await GoJson.WriteAsync(http, response);
     }
 
-    internal static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, string? goVersion, SandboxOptions options, CancellationToken cancellationToken)
+    private static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, string? goVersion, string clientId, SandboxOptions options, CancellationToken cancellationToken)
     {
         var (files, error) = Txtar.Parse(body);
         if (files is null)
@@ -73,7 +105,7 @@ internal static class FormatEndpoint
             return new FormatResponse("", $"Too many files: {files.Count} (at most {options.MaxFiles}).");
         }
 
-        var result = await formatter.FormatAsync(files, imports, goVersion, cancellationToken);
+        var result = await formatter.FormatAsync(files, imports, goVersion, clientId, cancellationToken);
         if (result.Files is null)
         {
             return new FormatResponse("", result.Error);

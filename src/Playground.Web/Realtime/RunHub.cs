@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using Playground.Sandbox.Runs;
 using Playground.Web.Hosting;
@@ -6,17 +8,21 @@ namespace Playground.Web.Realtime;
 
 /// <summary>
 /// <c>/hubs/run</c>: <c>Run(request, stdin)</c> streams <see cref="RunEvent"/>s while the
-/// client streams stdin. Completing the stdin stream is EOF; disposing the subscription
-/// cancels the token, which kills the run and removes its container.
+/// client streams stdin. Completing the stdin stream is EOF. <c>Kill()</c> kills the
+/// connection's runs: each ends with its <c>killed</c> event, which the client receives
+/// like any other end. Disposing the subscription abandons the run (the client wants no
+/// answer): the program is killed and its container removed all the same.
 /// </summary>
 internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
 {
     private const string ConnectionKey = "playground.connection";
+    private const string RunsKey = "playground.runs";
 
     public override Task OnConnectedAsync()
     {
-        // Hubs are created per call: the connection's own items carry the handle to its end.
+        // Hubs are created per call: the connection's own items carry what outlives a call.
         Context.Items[ConnectionKey] = metrics.Connected(RunTransports.SignalR);
+        Context.Items[RunsKey] = new ConcurrentDictionary<CancellationTokenSource, bool>();
         return base.OnConnectedAsync();
     }
 
@@ -27,7 +33,45 @@ internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
     }
 
     public IAsyncEnumerable<RunEvent> Run(RunRequest request, IAsyncEnumerable<string> stdin, CancellationToken cancellationToken) =>
-        runs.RunAsync(request, new RunInput(stdin) { ClientId = ClientId(), Transport = RunTransports.SignalR }, cancellationToken);
+        RunAsync(request, stdin, Active(), cancellationToken);
+
+    /// <summary>Kills every run of this connection; each still sends its final event.</summary>
+    public void Kill()
+    {
+        foreach (var kill in Active().Keys)
+        {
+            try
+            {
+                kill.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That run has just ended.
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<RunEvent> RunAsync(
+        RunRequest request, IAsyncEnumerable<string> stdin, ConcurrentDictionary<CancellationTokenSource, bool> active, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var kill = new CancellationTokenSource();
+        active[kill] = true;
+        try
+        {
+            var input = new RunInput(stdin, kill.Token) { ClientId = ClientId(), Transport = RunTransports.SignalR };
+            await foreach (var e in runs.RunAsync(request, input, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            active.TryRemove(kill, out _);
+        }
+    }
+
+    private ConcurrentDictionary<CancellationTokenSource, bool> Active() =>
+        (ConcurrentDictionary<CancellationTokenSource, bool>)Context.Items[RunsKey]!;
 
     /// <summary>
     /// Fairness is per connection (a browser tab, a terminal): keying on the remote address

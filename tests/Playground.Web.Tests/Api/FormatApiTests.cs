@@ -92,4 +92,18 @@ public sealed class VetApiTests(WebAppFixture app)
         }));
         Assert.Equal("", JsonDocument.Parse(await clean.Content.ReadAsStringAsync()).RootElement.GetProperty("Errors").GetString());
     }
+
+    [Theory]
+    [InlineData("module play\n\ngo 1.21\n\nreplace example.com/x => ../outside\n", "go.mod:5: replace to ../outside points outside the submitted files.")]
+    [InlineData("module play\n\ngo 1.99\n", "go.mod:3: go.mod requires go 1.99, newer than every Go version on this server (go1.")]
+    public async Task Vet_GoModARunWouldRefuse_RefusedTheSameWay(string goMod, string expected)
+    {
+        var response = await app.Http.PostAsync(new Uri(app.BaseAddress, "/vet"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["body"] = "-- go.mod --\n" + goMod + "-- prog.go --\npackage main\n\nfunc main() {}\n",
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith(expected, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("Errors").GetString(), StringComparison.Ordinal);
+    }
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
+using Playground.Sandbox.Containers;
 using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
@@ -41,6 +43,47 @@ public sealed class LoadLimitTests
         await stop.CancelAsync();
         await web.DisposeAsync();
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
+    }
+
+    [Fact]
+    public async Task TwentyFormatsAtOnce_NeverMoreBuildersThanToolSlots_AllAnswered()
+    {
+        var instance = TestOwner.Name("fmt-burst");
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=" + instance,
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Scheduler:ToolSlots=2", "--Scheduler:QueueLimitPerClient=20");
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        using var stop = new CancellationTokenSource();
+        var most = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var builders = (await DockerCheck.ManagedContainersAsync()).Count(c =>
+                    c.Labels[SandboxLabels.Owner] == instance && c.Labels[SandboxLabels.Role] == "builder");
+                most = Math.Max(most, builders);
+                await Task.Delay(20);
+            }
+        });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            var response = await http.PostAsync(new Uri(web.BaseAddress, "/fmt"), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["body"] = $"package main\nfunc main(){{println({i})}}\n",
+            }));
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+        await stop.CancelAsync();
+        await sampler;
+
+        Assert.All(answers, a =>
+        {
+            Assert.Equal(HttpStatusCode.OK, a.StatusCode);
+            Assert.Contains("\"Error\":\"\"", a.Body, StringComparison.Ordinal);
+        });
+        Assert.InRange(most, 1, 2);
     }
 
     [Fact]

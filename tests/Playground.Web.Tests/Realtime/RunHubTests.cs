@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
@@ -181,6 +182,61 @@ public sealed class RunHubTests(WebAppFixture app)
 
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
         Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"container removed {removedAfter.TotalMilliseconds:0} ms after the stream was disposed");
+    }
+
+    [Fact]
+    public async Task Kill_Message_RunEndsKilledWithTheServersFinalEventAndIsCounted()
+    {
+        var counted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "playground.runs")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            counted.Enqueue(all.Single(t => t.Key == "outcome").Value + "/" + all.Single(t => t.Key == "transport").Value);
+        });
+        listener.Start();
+        await using var connection = await app.ConnectAsync();
+        var stdin = Channel.CreateUnbounded<string>();
+        var events = new List<RunEvent>();
+        var sinceKill = new Stopwatch();
+
+        await foreach (var e in connection.StreamAsync<RunEvent>("Run", Request("""
+            package main
+
+            import (
+            	"fmt"
+            	"time"
+            )
+
+            func main() {
+            	fmt.Println("started")
+            	time.Sleep(time.Minute)
+            }
+            """), stdin.Reader))
+        {
+            events.Add(e);
+            if (e.Kind == RunEventKind.Stdout)
+            {
+                sinceKill.Start();
+                await connection.InvokeAsync("Kill");
+            }
+        }
+
+        // The stream stays open until the server's own end: killed, with the run's figures.
+        var final = events[^1];
+        Assert.True(final.IsFinal, string.Join(", ", events.Select(x => x.Kind)));
+        Assert.Equal(RunOutcome.Killed, final.Outcome);
+        Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(2), $"killed {sinceKill.Elapsed.TotalMilliseconds:0} ms after Kill");
+        Assert.Contains("killed/signalr", counted);
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5));
+        Assert.Empty(await DockerCheck.ManagedContainersAsync());
     }
 
     [Fact]

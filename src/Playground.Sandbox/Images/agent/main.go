@@ -35,7 +35,8 @@ type request struct {
 	TimeoutMs int               `json:"timeoutMs"`
 	// MaxBinaryBytes caps the binary; a larger one is a build error with its size.
 	MaxBinaryBytes int64 `json:"maxBinaryBytes"`
-	// Warm builds the standard library into GOCACHE instead of a program.
+	// Warm builds the standard library into GOCACHE instead of a program (with Vet: vet's
+	// facts about the packages programs use most).
 	Warm bool `json:"warm"`
 	// Vet runs go vet after a successful build.
 	Vet bool `json:"vet"`
@@ -159,6 +160,42 @@ func warmVet(ctx context.Context, work string) response {
 	return response{Status: "ok"}
 }
 
+// warm fills GOCACHE before users ask: the standard library for both tag sets a build can
+// use, or (vet) vet's facts about the packages programs use most. Each leaves a marker in
+// the cache volume naming what was warmed, so a server restart skips it; once a day it runs
+// again, to notice entries the go command trimmed (it drops those unused for days).
+func warm(ctx context.Context, work string, vet bool) response {
+	name, warmed := "goplay-warm", "std live+faketime"
+	if vet {
+		name, warmed = "goplay-warm-vet", "vet fmt"
+	}
+	marker := filepath.Join(filepath.Dir(os.Getenv("GOCACHE")), name)
+	stamp := toolchainVersion() + " " + warmed
+	if b, err := os.ReadFile(marker); err == nil && string(b) == stamp {
+		if info, err := os.Stat(marker); err == nil && time.Since(info.ModTime()) < 24*time.Hour {
+			return response{Status: "ok", Output: "already warm"}
+		}
+	}
+	if vet {
+		// go vet keeps its own facts about the packages it reads; a first vet of fmt and its
+		// dependencies can take longer than a build may.
+		if resp := warmVet(ctx, work); resp.Status != "ok" {
+			return resp
+		}
+	} else {
+		// The same flags as a user build: -trimpath is part of the cache key, so a warm-up
+		// without it would fill the cache with entries no build ever uses. Both tag sets a
+		// build can use: none (live) and faketime (playback).
+		for _, tags := range [][]string{nil, {"faketime"}} {
+			if resp, _ := runGo(ctx, work, work, []string{"build", "-trimpath", "std"}, tags); resp.Status != "ok" {
+				return resp
+			}
+		}
+	}
+	os.WriteFile(marker, []byte(stamp), 0o644)
+	return response{Status: "ok"}
+}
+
 // goMinor is 27 for go1.27.4: the fast path mirrors what that release's go command does.
 func goMinor() int {
 	parts := strings.SplitN(strings.TrimPrefix(toolchainVersion(), "go"), ".", 3)
@@ -184,31 +221,7 @@ func build(req request) (response, []byte) {
 	defer cancel()
 
 	if req.Warm {
-		// Every server start asks for this; once a day is enough to notice a cache that the
-		// go command trimmed (it drops entries unused for days), and the rest cost nothing.
-		marker := filepath.Join(filepath.Dir(os.Getenv("GOCACHE")), "goplay-warm")
-		// The marker names what was warmed, so a changed warm-up runs again.
-		const warmed = "std live+faketime, vet fmt"
-		if b, err := os.ReadFile(marker); err == nil && string(b) == toolchainVersion()+" "+warmed {
-			if info, err := os.Stat(marker); err == nil && time.Since(info.ModTime()) < 24*time.Hour {
-				return response{Status: "ok", Output: "already warm"}, nil
-			}
-		}
-		// The same flags as a user build: -trimpath is part of the cache key, so a
-		// warm-up without it would fill the cache with entries no build ever uses. Both
-		// tag sets a build can use: none (live) and faketime (playback).
-		for _, tags := range [][]string{nil, {"faketime"}} {
-			if resp, bin := runGo(ctx, work, work, []string{"build", "-trimpath", "std"}, tags); resp.Status != "ok" {
-				return resp, bin
-			}
-		}
-		// go vet keeps its own facts about the packages it reads; a first vet of fmt and its
-		// dependencies can take longer than a build may, so they are vetted now.
-		if resp := warmVet(ctx, work); resp.Status != "ok" {
-			return resp, nil
-		}
-		os.WriteFile(marker, []byte(toolchainVersion()+" "+warmed), 0o644)
-		return response{Status: "ok"}, nil
+		return warm(ctx, work, req.Vet), nil
 	}
 
 	if req.Fmt != nil {
