@@ -104,6 +104,7 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
     /// </summary>
     public async Task PrepareAllAsync(CancellationToken cancellationToken)
     {
+        Settled = false;
         var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);
         var ready = new List<SandboxImageSet> { await EnsureAsync(RequireDefault(list), cancellationToken).ConfigureAwait(false) };
         foreach (var toolchain in list.Installed.Skip(1))
@@ -130,7 +131,16 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
                 LogVetNotWarmed(logger, set.GoVersion, e);
             }
         }
+
+        Settled = true;
+        LogSettled(logger, ready.Count, list.Installed.Count);
     }
+
+    /// <summary>
+    /// True once <see cref="PrepareAllAsync"/> has finished (every version tried, vet's facts
+    /// warmed); false while it runs, and before it starts in a server.
+    /// </summary>
+    public bool Settled { get; private set; }
 
     private static Toolchain RequireDefault(ToolchainList list) =>
         list.Default ?? throw new SandboxSetupException(list.Resolve(null).Error!);
@@ -177,6 +187,9 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Sandbox ready for {GoVersion}: runner {RunnerImage}, builder {BuilderImage}")]
     private static partial void LogReady(ILogger logger, string goVersion, string runnerImage, string builderImage);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Sandbox preparation finished: {Ready} of {Installed} installed Go versions ready")]
+    private static partial void LogSettled(ILogger logger, int ready, int installed);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Vet facts not warmed for {GoVersion}")]
     private static partial void LogVetNotWarmed(ILogger logger, string goVersion, Exception exception);

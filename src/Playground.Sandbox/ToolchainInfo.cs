@@ -12,6 +12,12 @@ public interface IToolchainInfo
 
     /// <summary>The version a request names (see <see cref="RunRequest.GoVersion"/>), or why there is none.</summary>
     Task<(GoVersionInfo? Version, string? Error)> ResolveAsync(string? requested, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True while the server's background preparation still runs (the versions, then vet's
+    /// facts for each): ready versions run meanwhile, but builds share the CPU with it.
+    /// </summary>
+    bool Warming { get; }
 }
 
 /// <summary>One Go version as <c>GET /versions</c> reports it.</summary>
@@ -36,6 +42,8 @@ public enum GoVersionState
 
 internal sealed class ToolchainInfo(ToolchainCatalog catalog, SandboxReadiness readiness) : IToolchainInfo
 {
+    public bool Warming => !readiness.Settled;
+
     public async Task<IReadOnlyList<GoVersionInfo>> ListAsync(CancellationToken cancellationToken)
     {
         var list = await catalog.GetAsync(cancellationToken).ConfigureAwait(false);

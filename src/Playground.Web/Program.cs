@@ -20,6 +20,13 @@ if (!preparing && !listing)
     builder.AddModules();
 }
 
+if (preparing)
+{
+    // An owner name of its own: a server on this host (same default name) would otherwise take
+    // the preparation's containers for its own leftovers, and its janitor would remove them.
+    builder.Configuration["Sandbox:InstanceName"] = (builder.Configuration["Sandbox:InstanceName"] ?? Environment.MachineName) + "-prepare";
+}
+
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddRealtime();
 builder.AddGoDevApi();

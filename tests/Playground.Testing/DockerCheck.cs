@@ -32,11 +32,14 @@ public static class DockerCheck
         }
     }
 
-    /// <summary>Waits (polling the engine) until no sandbox container remains or the limit passes; returns the time it took.</summary>
-    public static async Task<TimeSpan> WaitForNoContainersAsync(TimeSpan limit)
+    /// <summary>
+    /// Waits (polling the engine) until no sandbox container of <paramref name="owner"/> (or of
+    /// this test process) remains or the limit passes; returns the time it took.
+    /// </summary>
+    public static async Task<TimeSpan> WaitForNoContainersAsync(TimeSpan limit, string? owner = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while ((await ManagedContainersAsync()).Count > 0 && clock.Elapsed < limit)
+        while ((await ManagedContainersAsync(owner)).Count > 0 && clock.Elapsed < limit)
         {
             await Task.Delay(20);
         }
@@ -45,10 +48,12 @@ public static class DockerCheck
     }
 
     /// <summary>
-    /// The sandbox containers this test process's hosts created (<see cref="TestOwner"/>), running
-    /// or not; those of any other GoPlay on the engine are not the tests' business.
+    /// The sandbox containers of one host (<paramref name="owner"/>, its <c>Sandbox:InstanceName</c>),
+    /// or of every host of this test process (<see cref="TestOwner"/>), running or not; those of
+    /// any other GoPlay on the engine are not the tests' business. Test classes run in parallel:
+    /// a test that counts containers names its own host.
     /// </summary>
-    public static async Task<IList<ContainerListResponse>> ManagedContainersAsync()
+    public static async Task<IList<ContainerListResponse>> ManagedContainersAsync(string? owner = null)
     {
         using var client = Client();
         var all = await client.Containers.ListContainersAsync(new ContainersListParameters
@@ -59,6 +64,6 @@ public static class DockerCheck
                 ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
             },
         });
-        return all.Where(c => TestOwner.Owns(c.Labels)).ToList();
+        return all.Where(c => owner is null ? TestOwner.Owns(c.Labels) : c.Labels.TryGetValue(SandboxLabels.Owner, out var o) && o == owner).ToList();
     }
 }

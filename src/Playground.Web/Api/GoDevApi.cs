@@ -55,7 +55,7 @@ internal static class GoDevApi
         app.MapGet("/versions", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
         {
             var versions = await toolchain.ListAsync(cancellationToken);
-            return TypedResults.Json(new VersionList(versions.FirstOrDefault(v => v.IsDefault)?.Version, versions), VersionsJson);
+            return TypedResults.Json(new VersionList(versions.FirstOrDefault(v => v.IsDefault)?.Version, versions, toolchain.Warming), VersionsJson);
         });
         app.MapGet("/_ah/health", (CompileEndpoint endpoint, CancellationToken cancellationToken) => endpoint.HealthAsync(cancellationToken));
         return app;
@@ -64,7 +64,7 @@ internal static class GoDevApi
     private static readonly System.Text.Json.JsonSerializerOptions VersionsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>The body of <c>GET /versions</c>.</summary>
-    internal sealed record VersionList(string? Default, IReadOnlyList<GoVersionInfo> Versions);
+    internal sealed record VersionList(string? Default, IReadOnlyList<GoVersionInfo> Versions, bool Warming);
 
     /// <summary>
     /// The Go version an HTTP request asks for: GoPlay's <c>go</c> query parameter (any form

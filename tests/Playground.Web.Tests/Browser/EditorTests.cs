@@ -161,7 +161,7 @@ public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : ICl
         // The end line is the server's (a killed run has no exit code), not one the page made up.
         Assert.Contains("[killed · build ", await page.OutputAsync(), StringComparison.Ordinal);
         // The program itself is gone too: its container is removed.
-        var gone = await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(10));
+        var gone = await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(10), app.Owner);
         Assert.True(gone < TimeSpan.FromSeconds(10), "the runner container outlived the kill");
         Assert.True(await page.Run.IsEnabledAsync());
         session.AssertNoErrors();

@@ -130,7 +130,7 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
         goplay.Interrupt();
         Assert.Equal(130, await goplay.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"goplay took {clock.Elapsed} to stop");
-        Assert.True(await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5)) < TimeSpan.FromSeconds(5), "the remote run outlived Ctrl+C");
+        Assert.True(await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5), app.Owner) < TimeSpan.FromSeconds(5), "the remote run outlived Ctrl+C");
     }
 
     [Fact]

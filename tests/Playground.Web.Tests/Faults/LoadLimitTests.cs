@@ -42,7 +42,7 @@ public sealed class LoadLimitTests
 
         await stop.CancelAsync();
         await web.DisposeAsync();
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
     }
 
     [Fact]
@@ -60,8 +60,7 @@ public sealed class LoadLimitTests
         {
             while (!stop.IsCancellationRequested)
             {
-                var builders = (await DockerCheck.ManagedContainersAsync()).Count(c =>
-                    c.Labels[SandboxLabels.Owner] == instance && c.Labels[SandboxLabels.Role] == "builder");
+                var builders = (await DockerCheck.ManagedContainersAsync(instance)).Count(c => c.Labels[SandboxLabels.Role] == "builder");
                 most = Math.Max(most, builders);
                 await Task.Delay(20);
             }

@@ -42,12 +42,12 @@ public sealed class ServiceFaultTests
         }
 
         // The crash left the runner behind.
-        Assert.Single(await DockerCheck.ManagedContainersAsync());
+        Assert.Single(await DockerCheck.ManagedContainersAsync(instance));
 
         await using var restarted = await WebProcess.StartAsync("--Sandbox:InstanceName=" + instance, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
-        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(20));
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(20), instance);
 
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(instance));
         Assert.Contains("Janitor removed container", restarted.Log, StringComparison.Ordinal);
         Assert.Contains("(orphaned", restarted.Log, StringComparison.Ordinal);
     }
@@ -82,7 +82,7 @@ public sealed class ServiceFaultTests
         Assert.Equal(RunEventKind.Error, final.Kind);
         Assert.Equal(RunOutcome.Internal, final.Outcome);
         Assert.StartsWith("The server is shutting down", final.Data, StringComparison.Ordinal);
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
     }
 
     [Fact]
@@ -151,9 +151,9 @@ public sealed class ServiceFaultTests
         Assert.Equal(RunOutcome.Exited, last!.Outcome);
 
         // The container stranded while the engine was away is removed by the janitor.
-        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(60));
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(60), web.Owner);
 
-        Assert.True((await DockerCheck.ManagedContainersAsync()).Count == 0, "container left; server log:\n" + web.Log);
+        Assert.True((await DockerCheck.ManagedContainersAsync(web.Owner)).Count == 0, "container left; server log:\n" + web.Log);
     }
 
     private static IAsyncEnumerable<RunEvent> StreamRun(HubConnection connection, string source)

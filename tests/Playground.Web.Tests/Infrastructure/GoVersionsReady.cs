@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace Playground.Web.Tests.Infrastructure;
 
 /// <summary>
-/// A server prepares its non-default Go versions in the background after start; tests wait
-/// for that, so no preparation container runs beside what a test counts or times.
+/// A server prepares its non-default Go versions (and then vet's facts) in the background
+/// after start; tests wait for all of it, so no preparation container runs beside what a test
+/// counts or times.
 /// </summary>
 internal static class GoVersionsReady
 {
@@ -16,12 +17,13 @@ internal static class GoVersionsReady
         {
             var body = JsonDocument.Parse(await http.GetStringAsync(new Uri(baseAddress, "/versions"))).RootElement;
             var versions = body.GetProperty("versions").EnumerateArray().ToList();
-            if (versions.All(v => v.GetProperty("state").GetString() != "preparing"))
+            var warming = body.GetProperty("warming").GetBoolean();
+            if (!warming && versions.All(v => v.GetProperty("state").GetString() != "preparing"))
             {
                 return;
             }
 
-            states = string.Join(", ", versions.Select(v => v.GetProperty("version").GetString() + " " + v.GetProperty("state").GetString()));
+            states = string.Join(", ", versions.Select(v => v.GetProperty("version").GetString() + " " + v.GetProperty("state").GetString())) + (warming ? "; still warming" : "");
             await Task.Delay(500);
         }
         while (DateTime.UtcNow < deadline);

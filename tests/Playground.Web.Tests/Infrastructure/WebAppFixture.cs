@@ -22,6 +22,9 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>The owner label of this server's sandbox containers (its <c>Sandbox:InstanceName</c>).</summary>
+    public string Owner { get; } = TestOwner.Name("app");
+
     /// <summary>A fresh data folder (shared snippets) for this fixture.</summary>
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("goplay-test-data-").FullName;
 
@@ -31,7 +34,7 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
         // These tests count the engine's containers, so no idle pooled runners or builders may
         // stand around; the pools have tests of their own.
         _factory = _root.WithWebHostBuilder(b => b
-            .UseSetting("Sandbox:InstanceName", TestOwner.Name("app"))
+            .UseSetting("Sandbox:InstanceName", Owner)
             .UseSetting("Sandbox:RunnerPoolSize", "0")
             .UseSetting("Sandbox:BuilderPoolSize", "0")
             .UseSetting("Snippets:DataDirectory", DataDirectory));
@@ -81,7 +84,7 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
     {
         Http.Dispose();
         await _root.DisposeAsync();
-        var left = await DockerCheck.ManagedContainersAsync();
+        var left = await DockerCheck.ManagedContainersAsync(Owner);
         if (left.Count > 0)
         {
             throw new InvalidOperationException($"{left.Count} sandbox container(s) left behind after the Web tests.");

@@ -41,6 +41,11 @@ public sealed class WebProcess : IAsyncDisposable
         }
     }
 
+    private const string InstanceSetting = "--Sandbox:InstanceName=";
+
+    /// <summary>The owner label of this server's sandbox containers; null for the proxy, which has none.</summary>
+    public string? Owner { get; private init; }
+
     public static Task<WebProcess> StartAsync(params string[] settings) => StartAsync("Playground.Web", "/health/ready", settings, metricsPort: false);
 
     /// <summary>Playground.Web, returned once its default Go version is ready, while the others may still be preparing.</summary>
@@ -78,14 +83,20 @@ public sealed class WebProcess : IAsyncDisposable
             ? ["--urls", $"http://127.0.0.1:{port};http://127.0.0.1:{metrics}", $"--Telemetry:MetricsPort={metrics}"]
             : ["--urls", $"http://127.0.0.1:{port}"];
         // Its containers carry this test process's owner (a setting given by the test, later, wins).
-        string[] owner = name == "Playground.Web" ? ["--Sandbox:InstanceName=" + TestOwner.Name("web")] : [];
+        string[] owner = name == "Playground.Web" ? [InstanceSetting + TestOwner.Name("web")] : [];
         foreach (var arg in new[] { dll }.Concat(listen).Append("--Logging:LogLevel:Default=Information").Concat(owner).Concat(settings))
         {
             psi.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + name);
-        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/")) { _readyPath = readyPath, MetricsAddress = new Uri($"http://127.0.0.1:{metrics}/metrics") };
+        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}/"))
+        {
+            _readyPath = readyPath,
+            MetricsAddress = new Uri($"http://127.0.0.1:{metrics}/metrics"),
+            // The last setting wins, as in the server's configuration.
+            Owner = owner.Concat(settings).LastOrDefault(a => a.StartsWith(InstanceSetting, StringComparison.Ordinal))?[InstanceSetting.Length..],
+        };
         process.OutputDataReceived += (_, e) => web.Append(e.Data);
         process.ErrorDataReceived += (_, e) => web.Append(e.Data);
         process.BeginOutputReadLine();

@@ -170,17 +170,17 @@ public sealed class RunHubTests(WebAppFixture app)
             {
                 if (e.Kind == RunEventKind.Stdout)
                 {
-                    Assert.Single(await DockerCheck.ManagedContainersAsync());
+                    Assert.Single(await DockerCheck.ManagedContainersAsync(app.Owner));
                     sinceDispose.Start();
                     await subscription.CancelAsync();
                 }
             }
         });
 
-        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5));
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5), app.Owner);
         var removedAfter = sinceDispose.Elapsed;
 
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(app.Owner));
         Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"container removed {removedAfter.TotalMilliseconds:0} ms after the stream was disposed");
     }
 
@@ -235,8 +235,8 @@ public sealed class RunHubTests(WebAppFixture app)
         Assert.Equal(RunOutcome.Killed, final.Outcome);
         Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(2), $"killed {sinceKill.Elapsed.TotalMilliseconds:0} ms after Kill");
         Assert.Contains("killed/signalr", counted);
-        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5));
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5), app.Owner);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(app.Owner));
     }
 
     [Fact]
@@ -280,10 +280,10 @@ public sealed class RunHubTests(WebAppFixture app)
             }
         });
 
-        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(10));
+        await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(10), app.Owner);
         var removedAfter = sinceDispose.Elapsed;
 
-        Assert.Empty(await DockerCheck.ManagedContainersAsync());
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(app.Owner));
         Assert.True(removedAfter < TimeSpan.FromSeconds(1), $"container removed {removedAfter.TotalMilliseconds:0} ms after the stream was disposed");
     }
 

@@ -104,7 +104,7 @@ public sealed class RunSocketTests(WebAppFixture app)
         await ws.SendJsonAsync(new { type = "kill" });
         var events = await ws.ReceiveRunAsync();
         Assert.Equal("killed", events[^1].GetProperty("outcome").GetString());
-        Assert.True(await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5)) < TimeSpan.FromSeconds(5));
+        Assert.True(await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5), app.Owner) < TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class RunSocketTests(WebAppFixture app)
 
         ws.Socket.Abort();
         await ws.DisposeAsync();
-        var gone = await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5));
+        var gone = await DockerCheck.WaitForNoContainersAsync(TimeSpan.FromSeconds(5), app.Owner);
         Assert.True(gone < TimeSpan.FromSeconds(1.5), $"containers left for {gone}");
     }
 
