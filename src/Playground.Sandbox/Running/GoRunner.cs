@@ -85,9 +85,15 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                     : first == pump.LimitReached ? RunOutcome.OutputLimit
                     : first == killed ? RunOutcome.Killed
                     : null;
+                // A kill the user asked for is answered at once: the program is gone when the
+                // engine has sent SIGKILL, it has no exit code to wait for, and the container's
+                // teardown (a second or two on a busy host) would only delay the answer. What it
+                // wrote just before is given a short moment to arrive.
+                var userKill = forced == RunOutcome.Killed;
+                var drain = userKill ? TimeSpan.FromMilliseconds(Math.Min(250, o.DrainTime.TotalMilliseconds)) : o.DrainTime;
                 if (forced is not null)
                 {
-                    deliver.CancelAfter(o.DrainTime);
+                    deliver.CancelAfter(drain);
                     await container.KillAsync().ConfigureAwait(false);
                 }
 
@@ -95,15 +101,15 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                 // delivered all output by then; the engine's wait only answers once the
                 // container is torn down.
                 var reported = forced is null && first == pump.ExitReported;
-                var code = reported ? pump.ExitReported.Result.Status : await exited.ConfigureAwait(false);
+                var code = reported ? pump.ExitReported.Result.Status : userKill ? 0 : await exited.ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(started);
 
                 if (!reported)
                 {
                     // Output the program wrote before it exited is still in flight; wait for it,
                     // but never let a slow client or a stuck stream hold the run open.
-                    deliver.CancelAfter(o.DrainTime);
-                    if (await Task.WhenAny(output, Task.Delay(o.DrainTime * 2, time, cancellationToken)).ConfigureAwait(false) != output)
+                    deliver.CancelAfter(drain);
+                    if (await Task.WhenAny(output, Task.Delay(drain * 2, time, cancellationToken)).ConfigureAwait(false) != output)
                     {
                         container.Stream.Dispose();
                     }
