@@ -38,7 +38,7 @@ internal static class FormatEndpoint
         string errors;
         try
         {
-            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), ClientId(http), http.RequestAborted);
+            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), GoDevApi.ClientId(http), http.RequestAborted);
         }
         catch (SchedulerBusyException e)
         {
@@ -48,9 +48,6 @@ internal static class FormatEndpoint
 
         await GoJson.WriteAsync(http, new CompileResponse { Errors = errors });
     }
-
-    /// <summary>Who is asking, for the fair share of tool slots: the remote address, as for /compile.</summary>
-    private static string ClientId(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
 
     /// <summary>Too many format or vet jobs waiting: 503 with when to try again, as /compile answers.</summary>
     private static Task BusyAsync(HttpContext http, SchedulerBusyException e)
@@ -81,7 +78,7 @@ internal static class FormatEndpoint
         FormatResponse response;
         try
         {
-            response = await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), ClientId(http), options.Value, cancellationToken);
+            response = await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), GoDevApi.ClientId(http), options.Value, cancellationToken);
         }
         catch (SchedulerBusyException e)
         {

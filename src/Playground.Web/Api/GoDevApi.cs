@@ -66,6 +66,9 @@ internal static class GoDevApi
     /// <summary>The body of <c>GET /versions</c>.</summary>
     internal sealed record VersionList(string? Default, IReadOnlyList<GoVersionInfo> Versions, bool Warming);
 
+    /// <summary>Who is asking, for the fair share of slots between HTTP clients: the remote address.</summary>
+    internal static string ClientId(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
+
     /// <summary>
     /// The Go version an HTTP request asks for: GoPlay's <c>go</c> query parameter (any form
     /// <c>goVersion</c> takes), else go.dev's <c>backend</c> (<c>goprev</c>, <c>gotip</c>); null for the default.
@@ -115,8 +118,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         metrics.CompileCacheLookup(hit);
         if (!hit)
         {
-            var client = http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
-            var (result, status, cacheable, retryAfter) = await RunAsync(request, version.Version, client, cancellationToken);
+            var (result, status, cacheable, retryAfter) = await RunAsync(request, version.Version, GoDevApi.ClientId(http), cancellationToken);
             if (result is null)
             {
                 if (retryAfter is { } seconds)
