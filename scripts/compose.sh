@@ -137,13 +137,13 @@ setup() {
   "$ROOT/scripts/setup.sh" Release
 }
 
-# --no-build: scripts/setup.sh has just built the solution in Release.
+# setup.sh built the server only (it builds what start.sh needs); publish builds the rest.
 publish() {
   local name project
   for name in web proxy; do
     case $name in web) project=Playground.Web ;; proxy) project=Playground.Proxy ;; esac
     rm -rf "${PUBLISH:?}/$name"
-    dotnet publish "$ROOT/src/$project" -c Release --no-build -o "$PUBLISH/$name" -nologo -v:quiet -clp:NoSummary >/dev/null
+    dotnet publish "$ROOT/src/$project" -c Release -o "$PUBLISH/$name" -nologo -v:quiet -clp:NoSummary >/dev/null
   done
 }
 

@@ -34,8 +34,7 @@ for project in "$ROOT"/tests/*.Tests/*.Tests.csproj; do
     # A crash or a fixture clean-up failure can fail the run without failing a test.
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "  $name: test host failed (exit $rc)" | tee -a "$RESULTS/failed.txt"; fi
     # Remembered for the end: CI shows only the tail of a long log.
-    grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/^testName="\([^"]*\)".*/\1/' \
-      | sed "s/^/  $name: /" >> "$RESULTS/failed.txt"
+    awk -v project="$name" -f "$ROOT/scripts/trx-failures.awk" "$trx" >> "$RESULTS/failed.txt"
   else
     failed=$((failed + 1)); mkdir -p "$RESULTS"; echo "  $name: no results (exit $rc)" | tee -a "$RESULTS/failed.txt"
   fi
@@ -55,8 +54,8 @@ else
 fi
 
 if [ -s "$RESULTS/failed.txt" ]; then
-  echo "failed tests (details above and in $RESULTS/*.trx):"
-  sed 's/&quot;/"/g; s/&amp;/\&/g' "$RESULTS/failed.txt"
+  echo "failed tests, with the start of each message (the rest above and in $RESULTS/*.trx):"
+  cat "$RESULTS/failed.txt"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Playground.Sandbox.Building;
 using Playground.Sandbox.Images;
+using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox;
@@ -13,7 +14,12 @@ namespace Playground.Sandbox;
 /// prepared first; the others follow in the background, one at a time, unless a run asks for
 /// one sooner.
 /// </summary>
-internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, SandboxImages images, GoBuilder builder, ILogger<SandboxReadiness> logger)
+internal sealed partial class SandboxReadiness(
+    ToolchainCatalog catalog,
+    SandboxImages images,
+    GoBuilder builder,
+    QuietGate quiet,
+    ILogger<SandboxReadiness> logger)
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<string, Task<SandboxImageSet>> _prepared = new(StringComparer.Ordinal);
@@ -100,7 +106,8 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
     /// <summary>
     /// Prepares the default toolchain, then every other one, newest first, one at a time; then
     /// warms vet's facts in each ready one (after all are ready: runs need them less than a
-    /// version that cannot run at all).
+    /// version that cannot run at all). Each step after the default's waits for users' jobs
+    /// first (<see cref="QuietGate"/>).
     /// </summary>
     public async Task PrepareAllAsync(CancellationToken cancellationToken)
     {
@@ -111,6 +118,7 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
         {
             try
             {
+                await quiet.WaitAsync(cancellationToken).ConfigureAwait(false);
                 ready.Add(await EnsureAsync(toolchain, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -123,6 +131,7 @@ internal sealed partial class SandboxReadiness(ToolchainCatalog catalog, Sandbox
         {
             try
             {
+                await quiet.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await builder.WarmAsync(set, vet: true, cancellationToken).ConfigureAwait(false);
             }
             catch (SandboxSetupException e)

@@ -29,6 +29,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>());
         services.TryAddSingleton<RunScheduler>();
         services.TryAddSingleton<ToolScheduler>();
+        services.TryAddSingleton<QuietGate>();
         services.TryAddSingleton<BinaryCache>();
         services.TryAddSingleton(TimeProvider.System);
         DockerResilience.Register(services);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
+using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Telemetry;
 using Playground.Sandbox.Toolchains;
 
@@ -15,7 +16,8 @@ namespace Playground.Sandbox.Building;
 /// ready toolchain has its own builders: the newest <see cref="SandboxOptions.WarmToolchains"/>
 /// keep <see cref="SandboxOptions.BuilderPoolSize"/>, the others one; a build that finds none
 /// free starts a single-use builder. A builder whose build was cut off, that died, or that is
-/// getting old is replaced.
+/// getting old is replaced. The default toolchain's builders are started at once; the others'
+/// wait for users' jobs first (<see cref="QuietGate"/>).
 /// </summary>
 internal sealed class BuilderPool(
     DockerEngine engine,
@@ -23,6 +25,7 @@ internal sealed class BuilderPool(
     ActiveRuns active,
     SandboxMetrics metrics,
     ToolchainCatalog catalog,
+    QuietGate quiet,
     IOptions<SandboxOptions> options,
     TimeProvider time,
     ILogger<BuilderPool> logger) : WarmPool<PooledBuilder>(engine, services, active, options, time, logger)
@@ -56,7 +59,7 @@ internal sealed class BuilderPool(
         var list = await catalog.GetAsync(CancellationToken.None).ConfigureAwait(false);
         var rank = list.Installed.ToList().IndexOf(toolchain);
         var target = rank >= 0 && rank < Options.WarmToolchains ? Size : Math.Min(1, Size);
-        _slots.TryAdd(images.BuilderImage, new Slot(images, target));
+        _slots.TryAdd(images.BuilderImage, new Slot(images, target, isDefault: rank == 0));
         RequestRefill();
     }
 
@@ -84,9 +87,18 @@ internal sealed class BuilderPool(
 
     public async Task ReturnAsync(PooledBuilder builder, bool healthy)
     {
-        if (healthy && Time.GetUtcNow() - builder.CreatedAt < RecycleAge && _slots.TryGetValue(builder.Images.BuilderImage, out var slot))
+        if (healthy && !Stopping && Time.GetUtcNow() - builder.CreatedAt < RecycleAge && _slots.TryGetValue(builder.Images.BuilderImage, out var slot))
         {
             slot.Idle.Writer.TryWrite(builder);
+            if (Stopping)
+            {
+                // Shutdown drained the pool between the check and the write.
+                foreach (var item in DrainIdle().ToList())
+                {
+                    await RetireAsync(item).ConfigureAwait(false);
+                }
+            }
+
             return;
         }
 
@@ -95,11 +107,13 @@ internal sealed class BuilderPool(
 
     protected override async Task<PooledBuilder> CreateAsync(CancellationToken cancellationToken)
     {
-        // The toolchain furthest below its target first; the default comes first among equals.
-        var slot = _slots.Values
-            .Where(s => s.Target > Volatile.Read(ref s.Live))
-            .MaxBy(s => (s.Target - Volatile.Read(ref s.Live), s.Target))
-            ?? throw new InvalidOperationException("No toolchain lacks builders.");
+        var slot = Lacking();
+        if (!slot.IsDefault && !quiet.IsQuiet)
+        {
+            await quiet.WaitAsync(cancellationToken).ConfigureAwait(false);
+            slot = Lacking();
+        }
+
         Interlocked.Increment(ref slot.Live);
         try
         {
@@ -116,6 +130,13 @@ internal sealed class BuilderPool(
             throw;
         }
     }
+
+    /// <summary>The toolchain furthest below its target; the default first, then the warm ones, among equals.</summary>
+    private Slot Lacking() =>
+        _slots.Values
+            .Where(s => s.Target > Volatile.Read(ref s.Live))
+            .MaxBy(s => (s.Target - Volatile.Read(ref s.Live), s.IsDefault, s.Target))
+        ?? throw new InvalidOperationException("No toolchain lacks builders.");
 
     protected override void Park(PooledBuilder item) => _slots[item.Images.BuilderImage].Idle.Writer.TryWrite(item);
 
@@ -143,11 +164,13 @@ internal sealed class BuilderPool(
     }
 
     /// <summary>One toolchain's builders.</summary>
-    private sealed class Slot(SandboxImageSet images, int target)
+    private sealed class Slot(SandboxImageSet images, int target, bool isDefault)
     {
         public SandboxImageSet Images { get; } = images;
 
         public int Target { get; } = target;
+
+        public bool IsDefault { get; } = isDefault;
 
         public Channel<PooledBuilder> Idle { get; } = Channel.CreateUnbounded<PooledBuilder>();
 

@@ -103,8 +103,12 @@ internal abstract class WarmPool<TItem>(
         }
     }
 
+    /// <summary>True once shutdown began: an item given back from now on is retired, not parked.</summary>
+    protected bool Stopping { get; private set; }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        Stopping = true;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var item in DrainIdle().ToList())
         {

@@ -18,6 +18,10 @@ internal sealed class ToolScheduler(IOptions<SchedulerOptions> options, TimeProv
         }),
         time);
 
+    public int Busy => _slots.Busy;
+
+    public int Waiting => _slots.Waiting;
+
     /// <summary>Waits for a tool slot; dispose the result to free it.</summary>
     /// <exception cref="SchedulerBusyException">The queue is full.</exception>
     public Task<IAsyncDisposable> AcquireAsync(string clientId, CancellationToken cancellationToken) =>

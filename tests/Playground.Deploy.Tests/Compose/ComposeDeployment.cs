@@ -59,7 +59,9 @@ public sealed class ComposeDeployment : IAsyncLifetime
             var logs = await ComposeAsync("logs", DownTimeout, "--no-color", "--tail=80");
             await DownAsync();
             throw new InvalidOperationException(
-                $"scripts/compose.sh up failed (exit {Up.ExitCode}{(Up.TimedOut ? ", timed out" : string.Empty)}):\n{Up.Tail()}\n--- compose logs ---\n{logs.Tail(200)}");
+                // Its last lines first: the test summary (and CI's log tail) shows a message's start.
+                $"scripts/compose.sh up failed (exit {Up.ExitCode}{(Up.TimedOut ? ", timed out" : string.Empty)}), ending:\n{Up.Tail(15)}" +
+                $"\n--- compose logs ---\n{logs.Tail(200)}\n--- more of up's output ---\n{Up.Tail()}");
         }
     }
 

@@ -48,6 +48,28 @@ public sealed class BuilderPoolTests(SandboxFixture fixture)
         Assert.Empty(await DockerCheck.ManagedContainersAsync());
     }
 
+    [Fact]
+    public async Task Builder_GivenBackAfterShutdownBegan_IsRemovedNotParked()
+    {
+        // A build that ends while the server stops hands its builder back after the pool was
+        // emptied; parked then, it outlived the server.
+        var owner = TestOwner.Name("pool-stop");
+        var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuilderPoolSize"] = "1", ["Sandbox:InstanceName"] = owner });
+        await sandbox.Services.PrepareSandboxAsync(all: false, CancellationToken.None);
+        var pool = sandbox.Services.GetRequiredService<BuilderPool>();
+        await pool.StartAsync(CancellationToken.None);
+        await WaitForFreeAsync(pool);
+        var images = await sandbox.Services.GetRequiredService<SandboxReadiness>().EnsureAsync(CancellationToken.None);
+        var builder = await pool.TakeAsync(images, CancellationToken.None);
+        Assert.NotNull(builder);
+
+        await pool.StopAsync(CancellationToken.None);
+        await pool.ReturnAsync(builder, healthy: true);
+
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(owner));
+        Assert.Equal(0, pool.Free);
+    }
+
     private static async Task<List<string>> BuilderIdsAsync() =>
         (await DockerCheck.ManagedContainersAsync())
             .Where(c => c.Labels[SandboxLabels.Role] == "builder")
