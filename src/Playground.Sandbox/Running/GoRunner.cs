@@ -210,7 +210,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
     /// also block the client's Kill. Input past the cap is drained and dropped, and the
     /// program sees EOF at the cap, so at most the cap is ever buffered.
     /// </summary>
-    private static async Task ReadClientStdinAsync(IAsyncEnumerable<string>? stdin, ChannelWriter<byte[]> toProgram, long limit, Action limitReached, CancellationToken cancellationToken)
+    private static async Task ReadClientStdinAsync(IAsyncEnumerable<ReadOnlyMemory<byte>>? stdin, ChannelWriter<byte[]> toProgram, long limit, Action limitReached, CancellationToken cancellationToken)
     {
         try
         {
@@ -220,17 +220,17 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
             }
 
             long total = 0;
-            await foreach (var text in stdin.WithCancellation(cancellationToken).ConfigureAwait(false))
+            await foreach (var bytes in stdin.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 if (total >= limit)
                 {
                     continue;
                 }
 
-                var bytes = Encoding.UTF8.GetBytes(text);
+                // A copy: the transport may reuse its buffer once the next piece is asked for.
                 var count = (int)Math.Min(bytes.Length, limit - total);
                 total += count;
-                toProgram.TryWrite(count == bytes.Length ? bytes : bytes[..count]);
+                toProgram.TryWrite(bytes[..count].ToArray());
                 if (total >= limit)
                 {
                     toProgram.TryComplete();

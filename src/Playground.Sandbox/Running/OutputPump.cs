@@ -8,7 +8,7 @@ namespace Playground.Sandbox.Running;
 /// <summary>
 /// Streams a container's stdout and stderr to the run's events as they are produced, each
 /// decoded as UTF-8 on its own (a character split across reads is kept whole), up to a byte
-/// cap. It always reads to the end of the stream: past the cap, or once delivery is cut off,
+/// cap. Live events also carry the exact bytes behind their text (<see cref="RunEvent.Raw"/>). It always reads to the end of the stream: past the cap, or once delivery is cut off,
 /// output is dropped rather than left unread, because the engine blocks a container's exit
 /// and a kill on an attach stream nobody reads.
 /// <para>
@@ -107,8 +107,14 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
             }
 
             var n = state.Decoder.GetChars(bytes.Span[..count], chars, flush);
+            if (timeNs is null && delivering)
+            {
+                state.Unsent.Write(bytes.Span[..count]);
+            }
+
             if (n == 0 || !delivering)
             {
+                // Live: the start of a character split across reads goes with the next event.
                 return;
             }
 
@@ -119,7 +125,9 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
                 return;
             }
 
-            await Deliver(state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text)).ConfigureAwait(false);
+            var raw = state.Unsent.ToArray();
+            state.Unsent.SetLength(0);
+            await Deliver((state.IsStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text)) with { Raw = raw }).ConfigureAwait(false);
         }
 
         async Task Deliver(RunEvent e)
@@ -261,6 +269,9 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
         public List<(long TimeNs, byte[] Bytes)> Segments { get; } = [];
 
         public Decoder Decoder { get; } = Encoding.UTF8.GetDecoder();
+
+        /// <summary>Live output bytes not yet sent with an event (a split character's start).</summary>
+        public MemoryStream Unsent { get; } = new();
 
         /// <summary>Bytes read but not yet delivered: the tail that may begin a trailer.</summary>
         public byte[] Pending { get; } = new byte[capacity];

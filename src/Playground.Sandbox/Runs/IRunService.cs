@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
 namespace Playground.Sandbox.Runs;
 
 /// <summary>
@@ -12,10 +15,22 @@ public interface IRunService
 }
 
 /// <summary>What a client can send while its program runs, and who the client is.</summary>
-/// <param name="Stdin">Text for the program's stdin; the end of the sequence is EOF. Null means no input (immediate EOF).</param>
+/// <param name="Stdin">
+/// The bytes for the program's stdin, passed on as they are; the end of the sequence is EOF. Null
+/// means no input (immediate EOF). Text transports encode at their edge (<see cref="Utf8"/>).
+/// </param>
 /// <param name="Kill">Cancelled when the user asks to kill the run; the run then ends with outcome <c>killed</c>.</param>
-public sealed record RunInput(IAsyncEnumerable<string>? Stdin = null, CancellationToken Kill = default)
+public sealed record RunInput(IAsyncEnumerable<ReadOnlyMemory<byte>>? Stdin = null, CancellationToken Kill = default)
 {
+    /// <summary>Stdin that arrives as text (JSON strings, SignalR streams): each piece as UTF-8.</summary>
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> Utf8(IAsyncEnumerable<string> text, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var piece in text.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return Encoding.UTF8.GetBytes(piece);
+        }
+    }
+
     /// <summary>Who is asking (for example the remote address): the scheduler shares slots fairly between clients.</summary>
     public string ClientId { get; init; } = "anonymous";
 

@@ -19,6 +19,14 @@ public sealed record RunEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Data { get; init; }
 
+    /// <summary>
+    /// On live stdout and stderr events: exactly the bytes the program wrote behind
+    /// <see cref="Data"/>, which is their UTF-8 decoding (invalid bytes read as U+FFFD). Byte
+    /// transports send these; JSON transports carry <see cref="Data"/>.
+    /// </summary>
+    [JsonIgnore]
+    public ReadOnlyMemory<byte>? Raw { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? DelayNs { get; init; }
 

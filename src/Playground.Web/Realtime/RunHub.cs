@@ -58,7 +58,7 @@ internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
         active[kill] = true;
         try
         {
-            var input = new RunInput(stdin, kill.Token) { ClientId = ClientId(), Transport = RunTransports.SignalR };
+            var input = new RunInput(RunInput.Utf8(stdin, cancellationToken), kill.Token) { ClientId = ClientId(), Transport = RunTransports.SignalR };
             await foreach (var e in runs.RunAsync(request, input, cancellationToken).ConfigureAwait(false))
             {
                 yield return e;

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -139,7 +140,7 @@ internal static class RunSocketEndpoint
     {
         private long _written;
 
-        public Channel<string> Stdin { get; } = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        public Channel<ReadOnlyMemory<byte>> Stdin { get; } = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
         public CancellationTokenSource Kill { get; } = new();
 
@@ -149,16 +150,19 @@ internal static class RunSocketEndpoint
         public volatile bool Ended;
 
         /// <summary>
-        /// Queues input. The sandbox ends stdin at its limit anyway; counting here keeps a client
-        /// from queueing more than that while the program is not reading.
+        /// Queues input as UTF-8. The sandbox ends stdin at its limit anyway; counting bytes here
+        /// keeps a client from queueing more than that while the program is not reading.
         /// </summary>
         public void Write(string data)
         {
-            _written += data.Length;
-            if (_written <= stdinLimit)
+            if (_written >= stdinLimit)
             {
-                Stdin.Writer.TryWrite(data);
+                return;
             }
+
+            var bytes = Encoding.UTF8.GetBytes(data);
+            _written += bytes.Length;
+            Stdin.Writer.TryWrite(bytes);
         }
     }
 }

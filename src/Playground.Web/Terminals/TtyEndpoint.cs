@@ -11,10 +11,11 @@ namespace Playground.Web.Terminals;
 /// <summary>
 /// <c>/ws/v1/tty?code=…</c> (or <c>id=</c> a snippet; <c>mode</c>, <c>vet</c>, <c>arg</c>):
 /// the program as a raw byte stream, for tools like websocat and wscat. Output (stdout and
-/// stderr, and build errors) comes as binary frames; frames from the client are stdin. A
-/// text frame is a line (a newline is added when missing), an empty frame or a lone Ctrl+D
-/// ends the input, a lone Ctrl+C kills the program. The run's outcome is the close reason:
-/// <c>exited 0</c>, <c>exited 3</c>, <c>build-error</c>, <c>timeout</c>, ….
+/// stderr, and build errors) comes as binary frames holding exactly the bytes the program
+/// wrote (live runs; playback output is UTF-8 text); frames from the client are stdin, byte
+/// for byte. A text frame is a line (a newline is added when missing), an empty frame or a
+/// lone Ctrl+D ends the input, a lone Ctrl+C kills the program. The run's outcome is the close
+/// reason: <c>exited 0</c>, <c>exited 3</c>, <c>build-error</c>, <c>timeout</c>, ….
 /// </summary>
 internal static class TtyEndpoint
 {
@@ -65,25 +66,34 @@ internal static class TtyEndpoint
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
         using var connection = metrics.Connected(RunTransports.Tty);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
-        var stdin = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var stdin = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var kill = new CancellationTokenSource();
         var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
         while (await socket.ReceiveAsync() is { } frame)
         {
-            var text = frame.Text;
-            if (text.Length == 0 || text == "\u0004")
+            var data = frame.Data.Span;
+            if (data.Length == 0 || data is [0x04])
             {
                 stdin.Writer.TryComplete();
             }
-            else if (text == "\u0003")
+            else if (data is [0x03])
             {
                 await kill.CancelAsync();
             }
             else
             {
-                stdin.Writer.TryWrite(frame.Type == WebSocketMessageType.Text && !text.EndsWith('\n') ? text + "\n" : text);
+                // A copy: the socket reuses its receive buffer for the next frame.
+                var line = frame.Type == WebSocketMessageType.Text && data[^1] != (byte)'\n';
+                var bytes = new byte[data.Length + (line ? 1 : 0)];
+                data.CopyTo(bytes);
+                if (line)
+                {
+                    bytes[^1] = (byte)'\n';
+                }
+
+                stdin.Writer.TryWrite(bytes);
             }
         }
 
@@ -95,7 +105,10 @@ internal static class TtyEndpoint
     {
         switch (e.Kind)
         {
-            case RunEventKind.Stdout or RunEventKind.Stderr or RunEventKind.Vet:
+            case RunEventKind.Stdout or RunEventKind.Stderr:
+                await socket.SendAsync(e.Raw ?? Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
+                break;
+            case RunEventKind.Vet:
                 await socket.SendAsync(Encoding.UTF8.GetBytes(e.Data ?? ""), WebSocketMessageType.Binary).ConfigureAwait(false);
                 break;
             case RunEventKind.Exit or RunEventKind.Error:

@@ -278,7 +278,7 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
             	}
             	fmt.Println("EOF after", n)
             }
-            """, new RunInput(stdin.Reader.ReadAllAsync()));
+            """, new RunInput(RunInput.Utf8(stdin.Reader.ReadAllAsync())));
 
         Assert.Equal("1 alpha\n2 beta\n3 gamma\nEOF after 3\n", run.Stdout);
         Assert.Equal(0, run.Final.ExitCode);
@@ -310,7 +310,7 @@ public sealed class SandboxRunTests(SandboxFixture fixture)
             	b, err := io.ReadAll(os.Stdin)
             	fmt.Println(len(b), err)
             }
-            """, new RunInput(stdin.Reader.ReadAllAsync()));
+            """, new RunInput(RunInput.Utf8(stdin.Reader.ReadAllAsync())));
 
         Assert.Equal("100000 <nil>\n", run.Stdout);
     }

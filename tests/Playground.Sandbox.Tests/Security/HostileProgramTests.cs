@@ -657,7 +657,7 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
             	n, err := io.Copy(io.Discard, os.Stdin)
             	fmt.Println(n, err)
             }
-            """, new RunInput(stdin));
+            """, new RunInput(RunInput.Utf8(stdin)));
 
         Assert.Equal("1048576 <nil>\n", run.Stdout);
         Assert.Contains("[goplay] stdin limit of 1 MiB reached", run.Stderr, StringComparison.Ordinal);

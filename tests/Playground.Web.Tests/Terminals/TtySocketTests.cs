@@ -64,6 +64,48 @@ public sealed class TtySocketTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Bytes_InvalidUtf8AndCharactersSplitAcrossFrames_PassExactlyBothWays()
+    {
+        // Out: two invalid bytes, then a euro sign whose last byte comes in a later write.
+        // In: é split across two frames, then bytes that are not UTF-8; the program prints
+        // what it read in hex, then echoes it.
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("""
+            package main
+
+            import (
+            	"encoding/hex"
+            	"fmt"
+            	"io"
+            	"os"
+            	"time"
+            )
+
+            func main() {
+            	os.Stdout.Write([]byte{0xff, 0xfe, 'a', 0xe2, 0x82})
+            	time.Sleep(300 * time.Millisecond)
+            	os.Stdout.Write([]byte{0xac, '\n'})
+            	data, _ := io.ReadAll(os.Stdin)
+            	fmt.Println(hex.EncodeToString(data))
+            	os.Stdout.Write(data)
+            }
+            """));
+        await ws.SendBinaryAsync([0xc3]);
+        await ws.SendBinaryAsync([0xa9, 0xff, 0x80, (byte)'\n']);
+        await ws.SendBinaryAsync([]);
+
+        var received = new List<byte>();
+        while (await ws.ReceiveBytesAsync() is { } frame)
+        {
+            Assert.Equal(WebSocketMessageType.Binary, frame.Type);
+            received.AddRange(frame.Data);
+        }
+
+        byte[] expected = [0xff, 0xfe, (byte)'a', 0xe2, 0x82, 0xac, (byte)'\n', .. "c3a9ff800a\n"u8, 0xc3, 0xa9, 0xff, 0x80, (byte)'\n'];
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(received.ToArray()));
+        Assert.Equal("exited 0", ws.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
     public async Task BuildError_ErrorTextThenReasonBuildError()
     {
         await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, Tty("package main\n\nfunc main() { undefinedThing() }\n"));

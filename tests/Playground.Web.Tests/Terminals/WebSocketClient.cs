@@ -51,8 +51,12 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     public Task SendBinaryAsync(byte[] data) => Socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
 
-    /// <summary>The next frame, or null when the server closed the connection.</summary>
-    public async Task<(WebSocketMessageType Type, string Text)?> ReceiveAsync(TimeSpan? limit = null)
+    /// <summary>The next frame as text, or null when the server closed the connection.</summary>
+    public async Task<(WebSocketMessageType Type, string Text)?> ReceiveAsync(TimeSpan? limit = null) =>
+        await ReceiveBytesAsync(limit) is { } frame ? (frame.Type, Encoding.UTF8.GetString(frame.Data)) : null;
+
+    /// <summary>The next frame's bytes, or null when the server closed the connection.</summary>
+    public async Task<(WebSocketMessageType Type, byte[] Data)?> ReceiveBytesAsync(TimeSpan? limit = null)
     {
         using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(60));
         var length = 0;
@@ -73,7 +77,7 @@ public sealed class WebSocketClient : IAsyncDisposable
             length += result.Count;
             if (result.EndOfMessage)
             {
-                return (result.MessageType, Encoding.UTF8.GetString(_buffer, 0, length));
+                return (result.MessageType, _buffer[..length]);
             }
         }
     }
