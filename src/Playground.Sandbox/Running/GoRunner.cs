@@ -143,7 +143,9 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
                     RunOutcome.Timeout => new RunResult(outcome, null, elapsed, $"Program exceeded the {wallTime.TotalSeconds:0.#} s time limit and was killed.\n"),
                     RunOutcome.OutputLimit => new RunResult(outcome, null, elapsed, $"Program produced more than {FormatBytes(o.OutputLimitBytes)} of output and was killed.\n"),
                     RunOutcome.Oom => new RunResult(outcome, null, elapsed, $"Program ran out of memory (limit {FormatBytes(o.MemoryBytes)}) and was killed.\n"),
-                    _ => new RunResult(outcome, null, elapsed, "Program was killed.\n"),
+                    RunOutcome.Killed => new RunResult(outcome, null, elapsed, "Program was killed.\n"),
+                    RunOutcome.BuildError or RunOutcome.BuildTimeout or RunOutcome.Rejected or RunOutcome.Internal =>
+                        throw new UnreachableException($"A running program cannot end {outcome}."),
                 };
             }
             finally

@@ -192,28 +192,29 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
             VetOK = request.WithVet && string.IsNullOrEmpty(vet),
         };
 
-        switch (final.Outcome)
+        // Every outcome listed, no discard: a new one fails the build until it is mapped here.
+        return (final.Outcome ?? RunOutcome.Internal) switch
         {
-            case RunOutcome.Exited:
-                return (Output(final.ExitCode ?? 0), 200, true, null);
-            case RunOutcome.Timeout:
-                var timedOut = Output(1);
-                return (timedOut with { Events = [.. timedOut.Events ?? [], new CompileEvent(TimeoutMessage, "stderr", 0)] }, 200, false, null);
-            case RunOutcome.OutputLimit:
-                return (new CompileResponse { Errors = "Output too large" }, 200, false, null);
-            case RunOutcome.BuildError:
-                return (new CompileResponse { Errors = final.Data ?? "" }, 200, true, null);
-            case RunOutcome.BuildTimeout:
-                return (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null);
-            case RunOutcome.Rejected when final.RetryAfterSeconds is { } seconds:
-                return (null, StatusCodes.Status503ServiceUnavailable, false, seconds);
-            case RunOutcome.Rejected:
-                // An invalid program (txtar errors, size limits): told the way compile errors are.
-                return (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null);
-            default:
-                // Internal failures and out-of-memory are the server's problem (as upstream: 500).
-                LogFailed(logger, final.Outcome, final.Data);
-                return (null, StatusCodes.Status500InternalServerError, false, null);
+            RunOutcome.Exited => (Output(final.ExitCode ?? 0), 200, true, null),
+            RunOutcome.Timeout => (TimedOut(Output(1)), 200, false, null),
+            RunOutcome.OutputLimit => (new CompileResponse { Errors = "Output too large" }, 200, false, null),
+            RunOutcome.BuildError => (new CompileResponse { Errors = final.Data ?? "" }, 200, true, null),
+            RunOutcome.BuildTimeout => (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null),
+            RunOutcome.Rejected when final.RetryAfterSeconds is { } seconds => (null, StatusCodes.Status503ServiceUnavailable, false, seconds),
+            // An invalid program (txtar errors, size limits): told the way compile errors are.
+            RunOutcome.Rejected => (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null),
+            // Only the server's own stop kills an HTTP run (the client cannot ask): the server's problem.
+            RunOutcome.Killed or RunOutcome.Oom or RunOutcome.Internal => ServerFailure(),
+        };
+
+        static CompileResponse TimedOut(CompileResponse output) =>
+            output with { Events = [.. output.Events ?? [], new CompileEvent(TimeoutMessage, "stderr", 0)] };
+
+        // Internal failures and out-of-memory are the server's problem (as upstream: 500).
+        (CompileResponse?, int, bool, int?) ServerFailure()
+        {
+            LogFailed(logger, final.Outcome, final.Data);
+            return (null, StatusCodes.Status500InternalServerError, false, null);
         }
     }
 

@@ -148,12 +148,13 @@ internal static class PlaygroundSocketEndpoint
             await SendAsync(socket, new Message(id, "stderr", e.Data)).ConfigureAwait(false);
         }
 
-        return e.Outcome switch
+        // Every outcome listed, no discard: a new one fails the build until it is mapped here.
+        return (e.Outcome ?? RunOutcome.Internal) switch
         {
             RunOutcome.Exited => ExitStatus(e.ExitCode ?? 0),
             // go build exits 1 on a compile error; the tools show that as the end.
             RunOutcome.BuildError or RunOutcome.BuildTimeout or RunOutcome.Rejected or RunOutcome.Internal => "exit status 1",
-            _ => "signal: killed",
+            RunOutcome.Timeout or RunOutcome.Oom or RunOutcome.OutputLimit or RunOutcome.Killed => "signal: killed",
         };
     }
 
