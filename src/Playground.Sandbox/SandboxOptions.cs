@@ -100,6 +100,16 @@ public sealed class SandboxOptions
 
     public TimeSpan JanitorInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The first of the host user ids runner containers run as, each container its own, so
+    /// the kernel's per-user limits (inotify instances, POSIX message queue bytes, pipe
+    /// buffers, processes) are never shared between two runs. No host account needs them.
+    /// </summary>
+    public int RunnerUserFirst { get; set; } = 200_000;
+
+    /// <summary>How many user ids from <see cref="RunnerUserFirst"/> runners use, in turn.</summary>
+    public int RunnerUserCount { get; set; } = 65_536;
+
     /// <summary>Started runner containers kept waiting, so a run skips container start-up; 0 turns the pool off.</summary>
     public int RunnerPoolSize { get; set; } = Environment.ProcessorCount;
 
@@ -150,6 +160,11 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         Positive(nameof(o.OpenFilesLimit), o.OpenFilesLimit);
         Positive(nameof(o.FileSizeLimitBytes), o.FileSizeLimitBytes);
         Positive(nameof(o.StdinLimitBytes), o.StdinLimitBytes);
+        if (o.RunnerUserFirst < 1000 || o.RunnerUserCount < 64 || (long)o.RunnerUserFirst + o.RunnerUserCount > int.MaxValue)
+        {
+            errors.Add("Sandbox:RunnerUserFirst must be at least 1000 (clear of system accounts) and Sandbox:RunnerUserCount at least 64, within 32-bit user ids.");
+        }
+
         Positive(nameof(o.MaxSourceBytes), o.MaxSourceBytes);
         Positive(nameof(o.MaxFiles), o.MaxFiles);
         Positive(nameof(o.MaxBinaryBytes), o.MaxBinaryBytes);

@@ -38,6 +38,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<SandboxImages>();
         services.TryAddSingleton<GoBuilder>();
         services.TryAddSingleton<GoRunner>();
+        services.TryAddSingleton<RunnerUsers>();
         services.TryAddSingleton<SandboxReadiness>();
         services.TryAddSingleton<IToolchainInfo, ToolchainInfo>();
         services.TryAddSingleton<IFormatService, SandboxFormatService>();

@@ -7,19 +7,21 @@ namespace Playground.Sandbox.Containers;
 /// <summary>The create parameters for runner and builder containers: every isolation flag lives here.</summary>
 internal static class ContainerSpecs
 {
-    public const string NobodyUser = "65534:65534";
+    /// <summary>Builders' user; each runner has its own (<see cref="RunnerUsers"/>).</summary>
+    public const int Nobody = 65534;
     private const long CpuPeriod = 100_000;
 
     // The engine's own core limit is often unlimited; a crashing program must not write a
     // core file through the host's core pattern.
     private static readonly Ulimit NoCoreDumps = new() { Name = "core", Soft = 0, Hard = 0 };
 
-    public static CreateContainerParameters Runner(string image, string runId, SandboxOptions o, TimeProvider time)
+    /// <summary>A runner, as host user <paramref name="uid"/> (its own: see <see cref="RunnerUsers"/>).</summary>
+    public static CreateContainerParameters Runner(string image, string runId, int uid, SandboxOptions o, TimeProvider time)
     {
-        var host = Hardened(o, o.MemoryBytes, o.PidsLimit, o.TmpfsBytes,
+        var host = Hardened(o, o.MemoryBytes, o.PidsLimit, o.TmpfsBytes, uid,
         [
             new Ulimit { Name = "nofile", Soft = o.OpenFilesLimit, Hard = o.OpenFilesLimit },
-            new Ulimit { Name = "fsize", Soft = o.FileSizeLimitBytes, Hard = o.FileSizeLimitBytes },
+            new Ulimit { Name = "fsize", Soft = RunnerFileSizeLimit(o), Hard = RunnerFileSizeLimit(o) },
         ]);
         host.CPUPeriod = CpuPeriod;
         host.CPUQuota = (long)Math.Round(o.Cpus * CpuPeriod);
@@ -27,7 +29,7 @@ internal static class ContainerSpecs
         // fatal signal kills it (exit 128+signal) instead of being ignored as it is for a
         // namespace's init.
         host.Init = true;
-        var spec = Attached(image, SandboxLabels.For("runner", runId, o.InstanceName, time), host);
+        var spec = Attached(image, SandboxLabels.For("runner", runId, o.InstanceName, time), host, uid);
         // The program's environment is set by the launcher from the hand-off header.
         spec.Env = [];
         // A runner is never stopped gracefully. When the engine itself shuts down, SIGTERM would
@@ -36,6 +38,13 @@ internal static class ContainerSpecs
         spec.StopSignal = "SIGKILL";
         return spec;
     }
+
+    /// <summary>
+    /// RLIMIT_FSIZE for runs. The launcher writes the program into a memory file under this
+    /// limit, so it is never below the largest binary a build may produce; files in /tmp are
+    /// bounded by the tmpfs size anyway.
+    /// </summary>
+    public static long RunnerFileSizeLimit(SandboxOptions o) => Math.Max(o.FileSizeLimitBytes, o.MaxBinaryBytes);
 
     /// <summary>Where builders see the module proxy's socket directory.</summary>
     private const string ModuleSocketMount = "/run/goplay-modules";
@@ -59,7 +68,7 @@ internal static class ContainerSpecs
     /// <summary>A builder; with <paramref name="serve"/> it answers one build request after another on its stdin (pooled).</summary>
     public static CreateContainerParameters Builder(string image, string cacheVolume, string runId, SandboxOptions o, TimeProvider time, bool serve = false)
     {
-        var host = Hardened(o, o.BuilderMemoryBytes, o.BuilderPidsLimit, o.BuilderTmpfsBytes,
+        var host = Hardened(o, o.BuilderMemoryBytes, o.BuilderPidsLimit, o.BuilderTmpfsBytes, Nobody,
         [
             new Ulimit { Name = "fsize", Soft = o.MaxBinaryBytes * 2, Hard = o.MaxBinaryBytes * 2 },
         ]);
@@ -72,7 +81,7 @@ internal static class ContainerSpecs
                 ? [new Mount { Type = "bind", Source = socketDirectory, Target = ModuleSocketMount, ReadOnly = false }]
                 : Array.Empty<Mount>()),
         ];
-        var spec = Attached(image, SandboxLabels.For("builder", runId, o.InstanceName, time), host);
+        var spec = Attached(image, SandboxLabels.For("builder", runId, o.InstanceName, time), host, Nobody);
         spec.Cmd = serve ? ["serve"] : null!;
         spec.Env =
         [
@@ -109,14 +118,14 @@ internal static class ContainerSpecs
     }
 
     /// <summary>
-    /// A container of either role, as the pipeline drives it: the sandbox user, stdin and the
-    /// output streams attached (stdin closes with the client's), no network.
+    /// A container of either role, as the pipeline drives it: an unprivileged user, stdin and
+    /// the output streams attached (stdin closes with the client's), no network.
     /// </summary>
-    private static CreateContainerParameters Attached(string image, IDictionary<string, string> labels, HostConfig host) => new()
+    private static CreateContainerParameters Attached(string image, IDictionary<string, string> labels, HostConfig host, int uid) => new()
     {
         Image = image,
         Labels = labels,
-        User = NobodyUser,
+        User = string.Create(CultureInfo.InvariantCulture, $"{uid}:{uid}"),
         WorkingDir = "/tmp",
         // Fixed names, so nothing about the host or the container id shows through /etc.
         Hostname = "play",
@@ -136,7 +145,7 @@ internal static class ContainerSpecs
     /// a private noexec <c>/tmp</c>, no core dumps, no logs, private IPC, the configured
     /// runtime. Only the sizes differ by role.
     /// </summary>
-    private static HostConfig Hardened(SandboxOptions o, long memoryBytes, long pidsLimit, long tmpfsBytes, Ulimit[] ulimits) => new()
+    private static HostConfig Hardened(SandboxOptions o, long memoryBytes, long pidsLimit, long tmpfsBytes, int uid, Ulimit[] ulimits) => new()
     {
         NetworkMode = "none",
         // Otherwise the engine copies the host's resolver address into /etc/resolv.conf.
@@ -151,7 +160,7 @@ internal static class ContainerSpecs
         Ulimits = [.. ulimits, NoCoreDumps],
         Tmpfs = new Dictionary<string, string>
         {
-            ["/tmp"] = TmpfsOptions(tmpfsBytes),
+            ["/tmp"] = TmpfsOptions(tmpfsBytes, uid),
         },
         LogConfig = new LogConfig { Type = "none" },
         Runtime = o.Runtime,
@@ -159,8 +168,8 @@ internal static class ContainerSpecs
         IpcMode = "private",
     };
 
-    // The tmpfs belongs to the sandbox user: on this engine `mode=1777` is not applied to the
-    // mount, while uid/gid are.
-    private static string TmpfsOptions(long bytes) =>
-        "rw,noexec,nosuid,nodev,uid=65534,gid=65534,mode=0700,size=" + bytes.ToString(CultureInfo.InvariantCulture);
+    // The tmpfs belongs to the container's user: on this engine `mode=1777` is not applied to
+    // the mount, while uid/gid are.
+    private static string TmpfsOptions(long bytes, int uid) =>
+        string.Create(CultureInfo.InvariantCulture, $"rw,noexec,nosuid,nodev,uid={uid},gid={uid},mode=0700,size={bytes}");
 }

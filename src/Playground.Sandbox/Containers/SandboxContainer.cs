@@ -13,15 +13,17 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(15);
     private readonly DockerEngine _engine;
     private readonly ILogger _logger;
+    private readonly IDisposable? _releaseAfterRemoval;
     private int _removed;
 
-    private SandboxContainer(DockerEngine engine, string id, string role, MultiplexedStream stream, ILogger logger)
+    private SandboxContainer(DockerEngine engine, string id, string role, MultiplexedStream stream, ILogger logger, IDisposable? releaseAfterRemoval)
     {
         _engine = engine;
         Id = id;
         Role = role;
         Stream = stream;
         _logger = logger;
+        _releaseAfterRemoval = releaseAfterRemoval;
     }
 
     public string Id { get; }
@@ -31,15 +33,27 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
 
     public MultiplexedStream Stream { get; }
 
-    /// <summary>Creates the container and attaches to it before it starts, so no output is missed.</summary>
-    public static async Task<SandboxContainer> CreateAsync(DockerEngine engine, CreateContainerParameters spec, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the container and attaches to it before it starts, so no output is missed.
+    /// <paramref name="releaseAfterRemoval"/> (the runner's user id) is disposed once the
+    /// container is known to be gone: never while a process of it may still run.
+    /// </summary>
+    public static async Task<SandboxContainer> CreateAsync(
+        DockerEngine engine, CreateContainerParameters spec, ILogger logger, CancellationToken cancellationToken, IDisposable? releaseAfterRemoval = null)
     {
         // Create under a token of its own: if the caller's token cancelled the call after the
         // engine had created the container, its id would never be known and it would leak.
         CreateContainerResponse created;
-        using (var createTimeout = new CancellationTokenSource(CleanupTimeout))
+        try
         {
+            using var createTimeout = new CancellationTokenSource(CleanupTimeout);
             created = await engine.OnceAsync((d, ct) => d.Containers.CreateContainerAsync(spec, ct), createTimeout.Token).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            // The engine refused it: no container was created.
+            releaseAfterRemoval?.Dispose();
+            throw;
         }
 
         try
@@ -51,11 +65,15 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
                     new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true },
                     ct),
                 cancellationToken).ConfigureAwait(false);
-            return new SandboxContainer(engine, created.ID, (spec.Labels is { } labels && labels.TryGetValue(SandboxLabels.Role, out var role) ? role : "unknown"), stream, logger);
+            return new SandboxContainer(engine, created.ID, (spec.Labels is { } labels && labels.TryGetValue(SandboxLabels.Role, out var role) ? role : "unknown"), stream, logger, releaseAfterRemoval);
         }
         catch
         {
-            await RemoveAsync(engine, created.ID, logger).ConfigureAwait(false);
+            if (await RemoveAsync(engine, created.ID, logger).ConfigureAwait(false))
+            {
+                releaseAfterRemoval?.Dispose();
+            }
+
             throw;
         }
     }
@@ -117,14 +135,18 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
         }
 
         Stream.Dispose();
-        await RemoveAsync(_engine, Id, _logger).ConfigureAwait(false);
+        if (await RemoveAsync(_engine, Id, _logger).ConfigureAwait(false))
+        {
+            _releaseAfterRemoval?.Dispose();
+        }
     }
 
     /// <summary>
     /// Forced removal. A failure is logged, not thrown: the run's result is already known and
     /// must not be replaced by a clean-up error; the container keeps its labels for the janitor.
+    /// False when the container may still exist.
     /// </summary>
-    private static async Task RemoveAsync(DockerEngine engine, string id, ILogger logger)
+    private static async Task<bool> RemoveAsync(DockerEngine engine, string id, ILogger logger)
     {
         using var cts = new CancellationTokenSource(CleanupTimeout);
         try
@@ -132,18 +154,22 @@ internal sealed partial class SandboxContainer : IAsyncDisposable
             await engine.IdempotentAsync(
                 (d, ct) => d.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct),
                 cts.Token).ConfigureAwait(false);
+            return true;
         }
         catch (DockerContainerNotFoundException)
         {
             // Already removed.
+            return true;
         }
         catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
-            // "removal already in progress".
+            // "removal already in progress": the engine has killed it.
+            return true;
         }
         catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException or Polly.ExecutionRejectedException)
         {
             LogRemoveFailed(logger, id, e);
+            return false;
         }
     }
 

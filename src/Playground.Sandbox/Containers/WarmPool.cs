@@ -122,17 +122,21 @@ internal abstract class WarmPool<TItem>(
         base.Dispose();
     }
 
-    /// <summary>Creates and starts a container under a fresh run id that stays registered as active.</summary>
+    /// <summary>
+    /// Creates and starts a container under a fresh run id that stays registered as active;
+    /// <paramref name="releaseAfterRemoval"/> as in <see cref="SandboxContainer.CreateAsync"/>.
+    /// </summary>
     protected async Task<(SandboxContainer Container, IDisposable Tracked)> StartContainerAsync(
         string runIdPrefix,
         Func<string, CreateContainerParameters> spec,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IDisposable? releaseAfterRemoval = null)
     {
         var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
         var tracked = active.Track(runId);
         try
         {
-            var container = await SandboxContainer.CreateAsync(engine, spec(runId), logger, cancellationToken).ConfigureAwait(false);
+            var container = await SandboxContainer.CreateAsync(engine, spec(runId), logger, cancellationToken, releaseAfterRemoval).ConfigureAwait(false);
             try
             {
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);

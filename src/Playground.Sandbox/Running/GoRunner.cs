@@ -24,11 +24,14 @@ internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Ela
 /// the exact environment over stdin, installs the exec-deny filter and hands over; output is
 /// streamed to the caller as it is produced, and the container is removed on every path.
 /// </summary>
-internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
+internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers users, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
 {
     /// <summary>The launcher's exit code when it could not hand over (see Images/launcher/main.go).</summary>
     private const int LauncherFailureExitCode = 125;
     private static readonly byte[] LauncherFailurePrefix = "goplay-launcher: "u8.ToArray();
+
+    /// <summary>How long handing the binary to the launcher may take (64 MiB take well under a second).</summary>
+    private static readonly TimeSpan HandOffTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>128 + SIGKILL: the status of a program the OOM killer (or a kill) ended.</summary>
     private const long SigKillStatus = 137;
@@ -46,8 +49,13 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
     {
         var o = options.Value;
         var pooled = await pool.TakeAsync(images, cancellationToken).ConfigureAwait(false);
-        var container = pooled?.Container
-            ?? await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, o, time), logger, cancellationToken).ConfigureAwait(false);
+        var container = pooled?.Container ?? await CreateAsync().ConfigureAwait(false);
+
+        async Task<SandboxContainer> CreateAsync()
+        {
+            var user = users.Take();
+            return await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, user.Uid, o, time), logger, cancellationToken, user).ConfigureAwait(false);
+        }
 
         // Removed by the caller once the result is published (see RunCleanup).
         cleanup.Add(pooled ?? (IAsyncDisposable)container);
@@ -63,7 +71,21 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, IOptions<Sa
 
             var nonce = RandomNumberGenerator.GetBytes(16);
             var handOff = HandOff(nonce, binary, args, ProgramEnvironment(o));
-            await container.Stream.WriteAsync(handOff, 0, handOff.Length, cancellationToken).ConfigureAwait(false);
+            using (var handOffLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                // A launcher that stopped reading (it failed) must not hold the run's slot
+                // until the engine connection's own timeout.
+                handOffLimit.CancelAfter(HandOffTimeout);
+                try
+                {
+                    await container.Stream.WriteAsync(handOff, 0, handOff.Length, handOffLimit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The runner did not take the program within {HandOffTimeout.TotalSeconds:0} s.");
+                }
+            }
+
             var started = Stopwatch.GetTimestamp();
 
             var pump = new OutputPump(container.Stream, events, o.OutputLimitBytes, Convert.ToHexStringLower(nonce), playback: mode == RunMode.Playback);

@@ -15,6 +15,7 @@ internal sealed class RunnerPool(
     IServiceProvider services,
     ActiveRuns active,
     SandboxMetrics metrics,
+    RunnerUsers users,
     IOptions<SandboxOptions> options,
     TimeProvider time,
     ILogger<RunnerPool> logger) : WarmPool<PooledRunner>(engine, services, active, options, time, logger)
@@ -57,8 +58,9 @@ internal sealed class RunnerPool(
     {
         // Every toolchain shares the runner image; the default's preparation makes it.
         var images = await Readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var user = users.Take();
         var (container, tracked) = await StartContainerAsync(
-            "pool-", runId => ContainerSpecs.Runner(images.RunnerImage, runId, Options, Time), cancellationToken).ConfigureAwait(false);
+            "pool-", runId => ContainerSpecs.Runner(images.RunnerImage, runId, user.Uid, Options, Time), cancellationToken, user).ConfigureAwait(false);
         Interlocked.Increment(ref _count);
         return new PooledRunner(container, images.RunnerImage, tracked, Time.GetUtcNow());
     }

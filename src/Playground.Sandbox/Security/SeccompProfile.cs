@@ -13,6 +13,10 @@ namespace Playground.Sandbox.Security;
 /// leaves out, on top of what that profile reserves for capabilities we drop anyway:
 /// ptrace and process_vm_*, personality, keyctl, bpf, userfaultfd, perf_event_open,
 /// io_uring_*, mount/umount, unshare/setns, and socket families other than unix and inet.
+/// It also leaves out Linux AIO (io_setup and the rest): its contexts come from one host-wide
+/// pool (fs.aio-max-nr), which one run could reserve whole, and Go never uses it. Pools that
+/// are per user (inotify instances, message queue bytes) are kept apart by giving each runner
+/// its own user id (Containers/RunnerUsers.cs).
 /// The profile must allow execve and clone: runc applies it before it starts the
 /// container's first process. Exec is denied to user code by the launcher's own filter.
 /// </remarks>
@@ -65,10 +69,9 @@ public static class SeccompProfile
         "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
         "copy_file_range", "sendfile", "splice", "tee", "vmsplice", "ioctl",
         "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
-        // Polling, pipes, events, asynchronous I/O (not io_uring)
+        // Polling, pipes, events (no asynchronous I/O: see remarks)
         "pipe", "pipe2", "eventfd", "eventfd2", "poll", "ppoll", "select", "pselect6",
         "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-        "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
         // System V and POSIX IPC (private to the container's IPC namespace)
         "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
         "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",

@@ -11,7 +11,7 @@ public sealed class ContainerSpecsTests
     public static TheoryData<string> Kinds => ["runner", "builder"];
 
     private static Docker.DotNet.Models.CreateContainerParameters Spec(string kind) => kind == "runner"
-        ? ContainerSpecs.Runner("img", "run1", Options, TimeProvider.System)
+        ? ContainerSpecs.Runner("img", "run1", 65534, Options, TimeProvider.System)
         : ContainerSpecs.Builder("img", "cache", "run1", Options, TimeProvider.System);
 
     [Theory]
@@ -47,7 +47,8 @@ public sealed class ContainerSpecsTests
     public void Runner_QuotaTmpfsLimitsFromOptions()
     {
         var o = new SandboxOptions();
-        var host = ContainerSpecs.Runner("img", "r", o, TimeProvider.System).HostConfig!;
+        var spec = ContainerSpecs.Runner("img", "r", 201_234, o, TimeProvider.System);
+        var host = spec.HostConfig!;
 
         Assert.Equal(o.MemoryBytes, host.Memory);
         Assert.Equal(50_000, host.CPUQuota);
@@ -56,13 +57,19 @@ public sealed class ContainerSpecsTests
         Assert.EndsWith("size=" + o.TmpfsBytes, host.Tmpfs!["/tmp"], StringComparison.Ordinal);
         Assert.Contains(host.Ulimits, u => u.Name == "nofile" && u.Hard == o.OpenFilesLimit);
         Assert.True(host.Init);
-        Assert.Empty(ContainerSpecs.Runner("img", "r", o, TimeProvider.System).Env);
+        Assert.Empty(spec.Env);
+
+        // Its own user, owning its /tmp; any binary a build may produce fits the file limit
+        // the launcher writes it under.
+        Assert.Equal("201234:201234", spec.User);
+        Assert.Contains("uid=201234,gid=201234,", host.Tmpfs["/tmp"], StringComparison.Ordinal);
+        Assert.Contains(host.Ulimits, u => u.Name == "fsize" && u.Hard >= o.MaxBinaryBytes && u.Hard >= o.FileSizeLimitBytes);
     }
 
     [Fact]
     public void SeccompProfile_DeniesTheListedFamilies()
     {
-        foreach (var denied in new[] { "ptrace", "personality", "keyctl", "add_key", "bpf", "userfaultfd", "perf_event_open", "io_uring_setup", "io_uring_enter", "mount", "umount2", "unshare", "setns", "process_vm_readv" })
+        foreach (var denied in new[] { "ptrace", "personality", "keyctl", "add_key", "bpf", "userfaultfd", "perf_event_open", "io_uring_setup", "io_uring_enter", "io_setup", "io_submit", "mount", "umount2", "unshare", "setns", "process_vm_readv" })
         {
             Assert.DoesNotContain(denied, SeccompProfile.Allowed);
             Assert.DoesNotContain("\"" + denied + "\"", SeccompProfile.Json, StringComparison.Ordinal);

@@ -438,8 +438,11 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
         Assert.Contains("CapEff: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("CapPrm: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("CapBnd: 0000000000000000\n", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Uid: 65534 65534 65534 65534\n", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Gid: 65534 65534 65534 65534\n", run.Stdout, StringComparison.Ordinal);
+        // A user id of its own from the runner range (not root, not any host account).
+        var o = new SandboxOptions();
+        var uid = int.Parse(System.Text.RegularExpressions.Regex.Match(run.Stdout, @"Uid: (\d+) \1 \1 \1\n").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(uid, o.RunnerUserFirst, o.RunnerUserFirst + o.RunnerUserCount - 1);
+        Assert.Contains($"Gid: {uid} {uid} {uid} {uid}\n", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("Seccomp: 2\n", run.Stdout, StringComparison.Ordinal);
     }
 
@@ -662,6 +665,123 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
         Assert.Equal("1048576 <nil>\n", run.Stdout);
         Assert.Contains("[goplay] stdin limit of 1 MiB reached", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Row22_AioReservingTheHostPool_Refused()
+    {
+        // fs.aio-max-nr is one pool for the whole host: a run that reserved it made io_setup
+        // fail for every process, root included.
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"syscall"
+            	"unsafe"
+            )
+
+            func main() {
+            	var ctx uintptr
+            	_, _, errno := syscall.Syscall(syscall.SYS_IO_SETUP, 65536, uintptr(unsafe.Pointer(&ctx)), 0)
+            	fmt.Println(errno)
+            }
+            """);
+
+        Assert.Equal("operation not permitted\n", run.Stdout);
+        Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Row23_InotifyInstancesHeldByOneRun_DoNotStarveAnother()
+    {
+        // Per-user kernel limits (here fs.inotify.max_user_instances, 128 by default) were
+        // shared by every run: all ran as uid 65534.
+        var hold = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var request = new RunRequest
+        {
+            Source = """
+                package main
+
+                import (
+                	"fmt"
+                	"io"
+                	"os"
+                	"syscall"
+                )
+
+                func main() {
+                	n := 0
+                	for ; n < 4096; n++ {
+                		if _, err := syscall.InotifyInit1(0); err != nil {
+                			break
+                		}
+                	}
+                	fmt.Println("holding", n)
+                	io.Copy(io.Discard, os.Stdin)
+                }
+                """,
+        };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var holder = _runs.RunAsync(request, new RunInput(RunInput.Utf8(hold.Reader.ReadAllAsync())), limit.Token).GetAsyncEnumerator(limit.Token);
+        var held = "";
+        RunEvent? final = null;
+        try
+        {
+            // The holder has taken every instance its user may have (or 4096) when it says so.
+            while (!held.Contains('\n', StringComparison.Ordinal) && await holder.MoveNextAsync())
+            {
+                held += holder.Current.Kind == RunEventKind.Stdout ? holder.Current.Data : "";
+                final = holder.Current.IsFinal ? holder.Current : null;
+            }
+
+            Assert.Null(final);
+            Assert.Matches(@"^holding \d+\n$", held);
+
+            var other = await RunRecording.RunAsync(_runs, """
+                package main
+
+                import (
+                	"fmt"
+                	"syscall"
+                )
+
+                func main() {
+                	_, err := syscall.InotifyInit1(0)
+                	fmt.Println(err)
+                }
+                """);
+            Assert.Equal("<nil>\n", other.Stdout);
+        }
+        finally
+        {
+            hold.Writer.Complete();
+            while (await holder.MoveNextAsync())
+            {
+                final = holder.Current;
+            }
+
+            await holder.DisposeAsync();
+        }
+
+        Assert.Equal(RunOutcome.Exited, final?.Outcome);
+    }
+
+    [Fact]
+    public async Task Row24_BinaryAboveTheRunnersFileLimit_StillRuns()
+    {
+        // The launcher writes the program into a memory file under the runner's file-size
+        // limit (16 MiB); a 21 MiB binary built, then its run hung for 100 s and ended internal.
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            var blob = [21 << 20]byte{1, 2, 3}
+
+            func main() { println(len(blob), blob[2]) }
+            """, limit: TimeSpan.FromSeconds(90));
+
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal("22020096 3\n", run.Stderr);
     }
 
     private static async IAsyncEnumerable<string> HundredMegabytes()
