@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Playground.Web.Terminals;
 
 namespace Playground.Web.Realtime;
 
@@ -23,6 +25,24 @@ internal static class RealtimeEndpoints
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
+        // A page on another site must not run programs here through its visitors' browsers:
+        // the hub admits the origins the run sockets admit (same origin, Terminals:AllowedOrigins,
+        // or no Origin at all: not a browser). Negotiate, WebSocket, SSE and long polling all
+        // start under this path.
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/hubs/run", StringComparison.OrdinalIgnoreCase),
+            hub => hub.Use(async (context, next) =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<TerminalOptions>>().Value;
+                if (!TerminalSocket.OriginAllowed(context, options))
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await context.Response.WriteAsync($"Origin {context.Request.Headers.Origin} may not open /hubs/run.\n", context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
+
+                await next(context).ConfigureAwait(false);
+            }));
         app.MapHub<RunHub>("/hubs/run");
         return app;
     }

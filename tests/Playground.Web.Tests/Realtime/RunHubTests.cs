@@ -43,6 +43,28 @@ public sealed class RunHubTests(WebAppFixture app)
         Assert.True(events[0].Kind == RunEventKind.Building || events[0] is { Kind: RunEventKind.Built, Cached: true });
     }
 
+    [Theory]
+    [InlineData("https://evil.example", HttpStatusCode.Forbidden)]
+    [InlineData("same", HttpStatusCode.OK)]
+    [InlineData(null, HttpStatusCode.OK)]
+    public async Task Negotiate_OtherSiteRefused_SameSiteAndNonBrowsersAllowed(string? origin, HttpStatusCode expected)
+    {
+        // Every SignalR transport starts with negotiate (or connects under the same path).
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app.BaseAddress, "/hubs/run/negotiate?negotiateVersion=1"));
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin == "same" ? app.BaseAddress.GetLeftPart(UriPartial.Authority) : origin);
+        }
+
+        using var response = await app.Http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        using var direct = new HttpRequestMessage(HttpMethod.Get, new Uri(app.BaseAddress, "/hubs/run?id=x"));
+        direct.Headers.Add("Origin", "https://evil.example");
+        using var refused = await app.Http.SendAsync(direct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
     [Fact]
     public async Task Run_PrintSleepPrint_FirstLineArrivesBeforeSecondIsPrinted()
     {
