@@ -94,6 +94,8 @@ internal static class ContainerSpecs
             "GOOS=linux",
             "GOARCH=amd64",
             "GO111MODULE=on",
+            // Only the submitted go.mod decides what is built (go.work files are refused too).
+            "GOWORK=off",
             "GOTOOLCHAIN=local",
             "GOFLAGS=-mod=mod",
             "GOTELEMETRY=off",

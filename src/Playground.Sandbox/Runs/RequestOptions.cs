@@ -38,6 +38,13 @@ internal static class RequestOptions
     {
         foreach (var (name, body) in files)
         {
+            if (name == "go.work" || name.EndsWith("/go.work", StringComparison.Ordinal))
+            {
+                // Its use and replace lines would reach outside the submitted files; the
+                // builder also runs with GOWORK=off.
+                return $"{name}: go.work files are not supported: a run builds one module; point replace lines in its go.mod at folders among the submitted files.";
+            }
+
             if (name == "go.mod" || name.EndsWith("/go.mod", StringComparison.Ordinal))
             {
                 if (GoModCheck.Check(body, name, files.Keys.ToArray(), selected, installed) is { } problem)

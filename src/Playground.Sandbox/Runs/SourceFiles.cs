@@ -45,6 +45,18 @@ internal static class SourceFiles
             total += System.Text.Encoding.UTF8.GetByteCount(body ?? string.Empty);
         }
 
+        // "a" and "a/b.go" cannot both exist in the build's work directory.
+        foreach (var name in files.Keys)
+        {
+            for (var slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+            {
+                if (files.ContainsKey(name[..slash]))
+                {
+                    return SourceResult.Fail($"{Shorten(name[..slash])} is both a file and the folder of {Shorten(name)}.");
+                }
+            }
+        }
+
         if (total > options.MaxSourceBytes)
         {
             return SourceResult.Fail($"Source too large: {total} bytes (at most {options.MaxSourceBytes}).");

@@ -546,6 +546,11 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
     [InlineData("module play\n\ngo 1.19\n\ntoolchain go1.22.0\n", "host", "go.mod:5: toolchain lines need Go 1.21 or later; this run uses go1.19")]
     [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => ../outside\n", null, "go.mod:5: replace to ../outside points outside the submitted files.")]
     [InlineData("module play\n\ngo 1.19\n\nreplace (\n\texample.com/x => /etc\n)\n", null, "go.mod:6: replace to an absolute path (/etc) is not allowed")]
+    // Three ways past a line-by-line reading: an escaped slash, a quoted "//" (not a comment
+    // inside a string) and a block opened without a space.
+    [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => \"\\x2fgoroot/src\"\n", null, "go.mod:5: replace to an absolute path (/goroot/src) is not allowed")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace example.com/x => \"//goroot/src\"\n", null, "go.mod:5: replace to an absolute path (//goroot/src) is not allowed")]
+    [InlineData("module play\n\ngo 1.19\n\nreplace(\n\texample.com/x => ../../goroot/src\n)\n", null, "go.mod:6: replace to ../../goroot/src points outside the submitted files.")]
     public async Task Row18_GoModAskingForTheOutside_ClearBuildErrorBeforeBuilding(string goMod, string? goVersion, string expected)
     {
         if (goVersion == "host")
@@ -592,8 +597,10 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
             new() { Files = new Dictionary<string, string> { ["../x.go"] = "package main\n" } },
             new() { Files = new Dictionary<string, string> { ["/etc/x.go"] = "package main\n" } },
             new() { Files = new Dictionary<string, string> { ["a/../../b.go"] = "package main\n" } },
+            // A file that is also another's folder crashed the build agent (internal, with a path).
+            new() { Files = new Dictionary<string, string> { ["prog.go"] = "package main\nfunc main() {}\n", ["a"] = "x", ["a/b.go"] = "package a\n" } },
         };
-        var expected = new[] { "Source too large", "Too many files", "'..'", "relative paths", "'..'" };
+        var expected = new[] { "Source too large", "Too many files", "'..'", "relative paths", "'..'", "a is both a file and the folder of a/b.go." };
 
         for (var i = 0; i < cases.Count; i++)
         {
@@ -665,6 +672,25 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
         Assert.Equal("1048576 <nil>\n", run.Stdout);
         Assert.Contains("[goplay] stdin limit of 1 MiB reached", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, run.Final.ExitCode);
+    }
+
+    [Fact]
+    public async Task Row25_GoWork_RefusedBeforeBuilding()
+    {
+        // A go.work's use and replace lines are read by the go command like go.mod's.
+        var run = await RunRecording.RunAsync(_runs, new RunRequest
+        {
+            Files = new Dictionary<string, string>
+            {
+                ["prog.go"] = "package main\n\nfunc main() {}\n",
+                ["go.mod"] = "module play\n\ngo 1.19\n",
+                ["go.work"] = "go 1.19\n\nuse .\n\nreplace example.com/x => /goroot/src\n",
+            },
+        });
+
+        var final = Assert.Single(run.Events);
+        Assert.Equal(RunOutcome.BuildError, final.Outcome);
+        Assert.StartsWith("go.work: go.work files are not supported", final.Data, StringComparison.Ordinal);
     }
 
     [Fact]
