@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -91,7 +92,13 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
 {
     private const string TimeoutMessage = "timeout running program";
 
+    /// <summary>How long one real health check answers for every caller.</summary>
+    private static readonly TimeSpan HealthFresh = TimeSpan.FromSeconds(10);
+
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64L << 20 });
+    private readonly Lock _healthGate = new();
+    private Task<string?>? _health;
+    private long _healthStarted;
 
     public void Dispose() => _cache.Dispose();
 
@@ -154,21 +161,53 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         }
     }
 
-    /// <summary>A real sandboxed build and run; "ok" only when it printed what it should.</summary>
+    /// <summary>
+    /// A real sandboxed build and run; "ok" only when it printed what it should. Callers share
+    /// one check: the one running, or one that started less than 10 s ago. Probes from several
+    /// monitors at once once took queue places of their own and were refused with 500.
+    /// </summary>
     public async Task<IResult> HealthAsync(CancellationToken cancellationToken)
     {
+        Task<string?> check;
+        lock (_healthGate)
+        {
+            if (_health is null || (_health.IsCompleted && Stopwatch.GetElapsedTime(_healthStarted) >= HealthFresh))
+            {
+                _healthStarted = Stopwatch.GetTimestamp();
+                _health = CheckHealthAsync();
+            }
+
+            check = _health;
+        }
+
+        var failure = await check.WaitAsync(cancellationToken);
+        return failure is null
+            ? Results.Text("ok")
+            : Results.Text("health check failed: " + failure, statusCode: StatusCodes.Status500InternalServerError);
+    }
+
+    /// <summary>Null when the sandbox built and ran the probe as it should, else what went wrong.</summary>
+    private async Task<string?> CheckHealthAsync()
+    {
+        // Not any caller's token: every caller waits for this one result.
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var events = new List<RunEvent>();
         var request = new RunRequest { Source = "package main\n\nfunc main() { println(\"ok\") }\n", Mode = RunMode.Playback };
-        await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health", Transport = RunTransports.Health }, cancellationToken))
+        try
         {
-            events.Add(e);
+            await foreach (var e in runs.RunAsync(request, RunInput.None with { ClientId = "health", Transport = RunTransports.Health }, limit.Token))
+            {
+                events.Add(e);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return "no answer from the sandbox within 2 minutes";
         }
 
         var final = events[^1];
         var output = string.Concat(events.Where(e => e.Kind == RunEventKind.Stderr).Select(e => e.Data));
-        return final.Outcome == RunOutcome.Exited && final.ExitCode == 0 && output == "ok\n"
-            ? Results.Text("ok")
-            : Results.Text("health check failed: " + (final.Data ?? output), statusCode: StatusCodes.Status500InternalServerError);
+        return final.Outcome == RunOutcome.Exited && final.ExitCode == 0 && output == "ok\n" ? null : final.Data ?? output;
     }
 
     private async Task<(CompileResponse? Response, int Status, bool Cacheable, int? RetryAfter)> RunAsync(CompileRequest request, string goVersion, string client, CancellationToken cancellationToken)

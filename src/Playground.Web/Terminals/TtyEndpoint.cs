@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 using Playground.Web.Hosting;
 using Playground.Web.Snippets;
@@ -19,7 +20,15 @@ namespace Playground.Web.Terminals;
 /// </summary>
 internal static class TtyEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, ISnippetStore snippets, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
+    public static async Task<IResult> HandleAsync(
+        HttpContext context,
+        IRunService runs,
+        ISnippetStore snippets,
+        IOptions<TerminalOptions> options,
+        IOptions<SandboxOptions> sandbox,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        WebMetrics metrics)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/tty") is { } refusal)
         {
@@ -71,6 +80,10 @@ internal static class TtyEndpoint
         var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
+        // Counted before it is queued: while the run waits for a slot nothing reads the queue,
+        // and the sandbox's own cap only applies once the program runs.
+        var stdinLimit = sandbox.Value.StdinLimitBytes;
+        long queued = 0;
         while (await socket.ReceiveAsync() is { } frame)
         {
             var data = frame.Data.Span;
@@ -82,7 +95,7 @@ internal static class TtyEndpoint
             {
                 await kill.CancelAsync();
             }
-            else
+            else if (queued < stdinLimit)
             {
                 // A copy: the socket reuses its receive buffer for the next frame.
                 var line = frame.Type == WebSocketMessageType.Text && data[^1] != (byte)'\n';
@@ -94,6 +107,7 @@ internal static class TtyEndpoint
                 }
 
                 stdin.Writer.TryWrite(bytes);
+                queued += bytes.Length;
             }
         }
 

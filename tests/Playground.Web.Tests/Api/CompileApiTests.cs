@@ -242,6 +242,42 @@ public sealed class CompileApiTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Health_FourteenMonitorsAtOnce_AllOkFromOneRealRun()
+    {
+        // Each probe used to run its own program under one client id: some were refused a
+        // queue place and answered 500 while the sandbox was fine.
+        var healthRuns = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "playground.runs")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "transport" && (string?)tag.Value == "health")
+                {
+                    Interlocked.Increment(ref healthRuns);
+                }
+            }
+        });
+        listener.Start();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 14).Select(async _ =>
+        {
+            using var response = await app.Http.GetAsync(new Uri(app.BaseAddress, "/_ah/health"));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }));
+
+        Assert.All(answers, a => Assert.Equal((200, "ok"), a));
+        Assert.InRange(Volatile.Read(ref healthRuns), 0, 1);
+    }
+
+    [Fact]
     public async Task VersionHealthAndOptions()
     {
         var version = await app.Http.GetStringAsync(new Uri(app.BaseAddress, "/version"));

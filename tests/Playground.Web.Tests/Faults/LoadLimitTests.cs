@@ -46,6 +46,52 @@ public sealed class LoadLimitTests
     }
 
     [Fact]
+    public async Task TtyStdin_SentWhileTheRunIsQueued_HeldOnlyUpToTheStdinLimit()
+    {
+        // Nothing reads a queued run's input: /ws/v1/tty kept all of it (300 MiB sent added
+        // 344 MiB to the server, not freed after close).
+        var owner = TestOwner.Name("tty-queued");
+        await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + owner, "--Scheduler:Slots=1");
+        await using var holder = await web.ConnectAsync();
+        using var stop = new CancellationTokenSource();
+        var held = FirstDecisiveEventAsync(holder, Sleeper(1), stop.Token);
+        Assert.Equal(RunEventKind.Building, (await held).Kind);
+
+        await using var tty = await Terminals.WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/tty?code=" + Uri.EscapeDataString("""
+            package main
+
+            import (
+            	"fmt"
+            	"io"
+            	"os"
+            )
+
+            func main() {
+            	n, _ := io.Copy(io.Discard, os.Stdin)
+            	fmt.Println(n)
+            }
+            """));
+        var before = web.ResidentBytes;
+        var chunk = new byte[1 << 20];
+        Array.Fill(chunk, (byte)'z');
+        for (var i = 0; i < 300; i++)
+        {
+            await tty.SendBinaryAsync(chunk);
+        }
+
+        await tty.SendBinaryAsync([]);
+        // Sent means in the server's socket buffers at most; a moment for it to read them all.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var grown = web.ResidentBytes - before;
+
+        await stop.CancelAsync();
+        var output = string.Concat((await tty.ReceiveUntilCloseAsync(TimeSpan.FromMinutes(2))).Select(f => f.Text));
+        Assert.Contains("1048576\n", output, StringComparison.Ordinal);
+        Assert.Contains("[goplay] stdin limit of 1 MiB reached", output, StringComparison.Ordinal);
+        Assert.True(grown < 100L << 20, $"the server grew by {grown >> 20} MiB holding a queued run's input");
+    }
+
+    [Fact]
     public async Task TwentyFormatsAtOnce_NeverMoreBuildersThanToolSlots_AllAnswered()
     {
         var instance = TestOwner.Name("fmt-burst");

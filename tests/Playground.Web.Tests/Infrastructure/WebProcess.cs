@@ -25,6 +25,16 @@ public sealed class WebProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The server process's resident memory now (VmRSS).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     /// <summary>Where <c>/metrics</c> answers: the main address, or the separate metrics port when one was asked for.</summary>
     public Uri MetricsAddress { get; private init; } = null!;
 
