@@ -5,10 +5,18 @@ namespace Playground.Sandbox.Running;
 /// <summary>
 /// Orders a playback run's output as the official playground does: each stream's output
 /// grouped per instant, the two streams merged by fake time (stderr first on ties), and each
-/// event's delay the nanoseconds since the last event that moved the clock.
+/// event's delay the nanoseconds since the last event that moved the clock, at most
+/// <see cref="MaxDelayNs"/>.
 /// </summary>
 internal static class PlaybackOrder
 {
+    /// <summary>
+    /// One hour. A program controls its fake clock (a long sleep, or frames it writes itself),
+    /// and clients wait out each delay: a delay of centuries (or one past what a browser timer
+    /// holds, about 24.8 days) would hang or overflow them.
+    /// </summary>
+    public const long MaxDelayNs = 3_600_000_000_000;
+
     public static List<RunEvent> Merge(IEnumerable<(long TimeNs, bool IsStdout, string Text)> output)
     {
         var stdout = Group(output, isStdout: true);
@@ -21,8 +29,8 @@ internal static class PlaybackOrder
             // Upstream takes stdout only when it is strictly earlier.
             var takeStdout = j >= stderr.Count || (i < stdout.Count && stdout[i].TimeNs < stderr[j].TimeNs);
             var (time, text) = takeStdout ? stdout[i++] : stderr[j++];
-            var delay = Math.Max(0, time - now);
-            now += delay;
+            var delay = Math.Clamp(time - now, 0, MaxDelayNs);
+            now = Math.Max(now, time);
             merged.Add((takeStdout ? RunEvent.Stdout(text) : RunEvent.Stderr(text)) with { DelayNs = delay });
         }
 

@@ -30,5 +30,17 @@ public sealed class PlaybackOrderTests
     }
 
     [Fact]
+    public void Merge_DelayOfCenturies_ClampedToAnHourAndLaterDelaysStayTrue()
+    {
+        // A program can write playback frames itself, with any time: 252 years was seen.
+        var forged = Epoch + (252L * 365 * 24 * 3_600_000_000_000);
+        var merged = PlaybackOrder.Merge([(Epoch, true, "a"), (forged, true, "b"), (forged + 7, true, "c")]);
+
+        Assert.Equal(
+            [("a", 0L), ("b", PlaybackOrder.MaxDelayNs), ("c", 7L)],
+            merged.Select(e => (e.Data, e.DelayNs ?? -1)).ToList());
+    }
+
+    [Fact]
     public void Merge_NoOutput_Empty() => Assert.Empty(PlaybackOrder.Merge([]));
 }
