@@ -36,7 +36,10 @@ internal sealed class TerminalSocket : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _ended;
-    private readonly byte[] _buffer;
+    /// <summary>What an idle connection holds for receiving; it grows for a larger frame, up to the limit.</summary>
+    private const int SmallBuffer = 4096;
+
+    private byte[] _buffer;
     private readonly long _started;
     private readonly Task _watchdog;
     private long _lastActivity;
@@ -48,7 +51,8 @@ internal sealed class TerminalSocket : IAsyncDisposable
         _socket = socket;
         _options = options;
         _time = time;
-        _buffer = new byte[options.MaxFrameBytes];
+        // Not the frame limit up front: 2 MiB for each of thousands of idle connections.
+        _buffer = new byte[Math.Min(SmallBuffer, options.MaxFrameBytes)];
         _ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         _started = _lastActivity = time.GetTimestamp();
         stopping.Register(() => _ = CloseAsync(CloseStatus.GoingAway, "server shutting down"));
@@ -132,6 +136,12 @@ internal sealed class TerminalSocket : IAsyncDisposable
     /// <summary>The next whole message, or null once the connection is closing or closed.</summary>
     public async Task<Frame?> ReceiveAsync()
     {
+        if (_buffer.Length > 16 * SmallBuffer)
+        {
+            // The last frame was large; its data has been used (see Frame), so let it go.
+            _buffer = new byte[SmallBuffer];
+        }
+
         var length = 0;
         while (true)
         {
@@ -169,7 +179,11 @@ internal sealed class TerminalSocket : IAsyncDisposable
                 return new Frame(result.MessageType, _buffer.AsMemory(0, length));
             }
 
-            if (length == _buffer.Length)
+            if (length == _buffer.Length && _buffer.Length < _options.MaxFrameBytes)
+            {
+                Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, _options.MaxFrameBytes));
+            }
+            else if (length == _buffer.Length)
             {
                 await CloseAsync(CloseStatus.TooBig, $"frame larger than {_options.MaxFrameBytes} bytes").ConfigureAwait(false);
             }
