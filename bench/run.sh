@@ -2,6 +2,7 @@
 # One command for the benchmark: starts GoPlay the way the README does (scripts/start.sh),
 # runs bench/Playground.Bench against it over SignalR, prints the table, stops the server.
 #   bash bench/run.sh [--repeat N] [--clients N] [--seconds N]
+#   bash bench/run.sh --idle 2000 [--seconds N]   only: server memory holding N idle connections
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PORT=${PORT:-5099}
@@ -27,7 +28,9 @@ done
 sleep 3 # let the warm pools fill
 
 status=0
-dotnet run -c Release --project "$ROOT/bench/Playground.Bench" -- --server "http://127.0.0.1:$PORT/" "$@" || status=$?
+# The process serving the port (start.sh's dotnet run starts the server as its child).
+PID=$(ss -Hltnp "sport = :$PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+dotnet run -c Release --project "$ROOT/bench/Playground.Bench" -- --server "http://127.0.0.1:$PORT/" --server-pid "${PID:-0}" "$@" || status=$?
 
 # Every run's container is removed before its stream completes, and the pools go with the
 # server: after a clean stop nothing of ours may be left.

@@ -14,6 +14,13 @@ var concurrency = int.Parse(Arg("--clients", "20"), CultureInfo.InvariantCulture
 var seconds = int.Parse(Arg("--seconds", "20"), CultureInfo.InvariantCulture);
 var rows = new List<Row>();
 
+// bench/run.sh --idle N: only the idle-connection memory figure.
+if (Arg("--idle", "") is { Length: > 0 } idle)
+{
+    return await IdleConnections.RunAsync(
+        server, int.Parse(idle, CultureInfo.InvariantCulture), int.Parse(Arg("--server-pid", "0"), CultureInfo.InvariantCulture), TimeSpan.FromSeconds(seconds));
+}
+
 Console.WriteLine($"GoPlay benchmark against {server} ({repeat} repetitions, {concurrency} clients for {seconds} s)");
 
 // The server's Go versions: the default (newest) and the oldest ready one are measured, each

@@ -38,6 +38,12 @@ public sealed class GoProxyUpstream : IAsyncDisposable
             });
         }
 
+        // Not gofmt-formatted on purpose: `gofmt -l` finds its copies wherever they are left.
+        await AddModuleAsync(root, "example.com/messy", "v1.0.0", new Dictionary<string, string>
+        {
+            ["messy.go"] = "package messy\n\nfunc  Hello() string {return \"messy\"}\n",
+        });
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Playground.Sandbox.Containers;
 using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
@@ -74,6 +75,50 @@ public sealed class ModuleProxyTests : IAsyncLifetime
         Assert.True(second[^1].Outcome == RunOutcome.Exited, Describe(second));
         Assert.Equal("Hello, again from example.com/greet v1.0.0\n", string.Concat(second.Where(e => e.Kind == RunEventKind.Stdout).Select(e => e.Data)));
         Assert.Equal(fetched, _upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ModuleBuild_LeavesNothingInThePooledBuilder()
+    {
+        // The go command leaves its module cache read-only: a pooled builder's /tmp filled with
+        // module trees until the next user's hello world failed with "no space left on device".
+        await using var web = await StartWebAsync("--Sandbox:BuilderPoolSize=1");
+        var hitsBefore = await BuilderHitsAsync(web);
+
+        var run = await RunThroughHubAsync(web, Source("package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/messy\"\n)\n\nfunc main() { fmt.Println(messy.Hello()) }\n"));
+
+        Assert.True(run[^1].Outcome == RunOutcome.Exited, Describe(run));
+        Assert.True(await BuilderHitsAsync(web) > hitsBefore, "the build did not use a pooled builder");
+        var builders = (await DockerCheck.ManagedContainersAsync(web.Owner)).Where(c => c.Labels[SandboxLabels.Role] == "builder" && c.State == "running").ToList();
+        Assert.NotEmpty(builders);
+        foreach (var builder in builders)
+        {
+            // The builder image has no shell or ls; gofmt lists the module's unformatted file if any copy is left.
+            var (code, output) = await ExecAsync(builder.ID, "/goroot/bin/gofmt", "-l", "/tmp");
+            Assert.True(code == 0 && output.Length == 0, $"builder {builder.ID[..12]} still holds: {output}");
+        }
+    }
+
+    private static async Task<long> BuilderHitsAsync(WebProcess web)
+    {
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(web.MetricsAddress, "/metrics"));
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("playground_builders_takes_total{", StringComparison.Ordinal) && l.Contains("result=\"hit\"", StringComparison.Ordinal));
+        return line is null ? 0 : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<(int Code, string Output)> ExecAsync(string container, params string[] command)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["exec", container, .. command])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output.Trim());
     }
 
     [Fact]

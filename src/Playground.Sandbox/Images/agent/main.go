@@ -104,7 +104,21 @@ func serve() {
 		}
 		resp, bin := build(req)
 		reply(resp, bin)
+		if lowOnSpace("/tmp") {
+			// Whatever filled the work area, the next user must not inherit it: exit, and
+			// the pool replaces this builder (it takes only running ones).
+			return
+		}
 	}
+}
+
+// lowOnSpace reports whether less than a quarter of the file system at dir is free.
+func lowOnSpace(dir string) bool {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil || fs.Blocks == 0 {
+		return false
+	}
+	return fs.Bavail*4 < fs.Blocks
 }
 
 func reply(r response, bin []byte) {
@@ -206,12 +220,26 @@ func goMinor() int {
 	return minor
 }
 
+// removeWork deletes a build's work directory whole. The go command leaves the module
+// cache under it read-only, which os.RemoveAll alone cannot delete: a pooled builder's
+// /tmp then filled with module trees until the next user's hello world failed with "no
+// space left on device".
+func removeWork(dir string) {
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}
+
 func build(req request) (response, []byte) {
 	work, err := os.MkdirTemp("/tmp", "build-")
 	if err != nil {
 		return response{Status: "internal", Output: err.Error()}, nil
 	}
-	defer os.RemoveAll(work)
+	defer removeWork(work)
 
 	timeout := time.Duration(req.TimeoutMs) * time.Millisecond
 	if timeout <= 0 {
