@@ -30,6 +30,9 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
     private const int LauncherFailureExitCode = 125;
     private static readonly byte[] LauncherFailurePrefix = "goplay-launcher: "u8.ToArray();
 
+    /// <summary>How long a kill the user asked for waits for the engine before it is answered.</summary>
+    private static readonly TimeSpan KillAnswerWait = TimeSpan.FromMilliseconds(300);
+
     /// <summary>How long handing the binary to the launcher may take (64 MiB take well under a second).</summary>
     private static readonly TimeSpan HandOffTimeout = TimeSpan.FromSeconds(20);
 
@@ -116,7 +119,19 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
                 if (forced is not null)
                 {
                     deliver.CancelAfter(drain);
-                    await container.KillAsync().ConfigureAwait(false);
+                    var kill = container.KillAsync();
+                    if (userKill)
+                    {
+                        // The engine answers a SIGKILL only once the container has stopped,
+                        // which under load took seconds. SIGKILL cannot be caught, output is
+                        // no longer delivered, and removal follows: the answer need not wait.
+                        await Task.WhenAny(kill, Task.Delay(KillAnswerWait, time, CancellationToken.None)).ConfigureAwait(false);
+                        cleanup.Add(new AwaitOnDispose(kill));
+                    }
+                    else
+                    {
+                        await kill.ConfigureAwait(false);
+                    }
                 }
 
                 // The launcher's report comes as soon as the program ends, and the pump has
@@ -294,6 +309,22 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
             {
                 // Already closed.
+            }
+        }
+    }
+
+    /// <summary>A kill still in flight when the run was answered: waited for before the container is removed.</summary>
+    private sealed class AwaitOnDispose(Task task) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException or Polly.ExecutionRejectedException)
+            {
+                // The forced removal that follows kills it all the same.
             }
         }
     }
