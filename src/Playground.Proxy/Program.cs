@@ -16,7 +16,8 @@ app.UsePlaygroundMetricsPort();
 app.UseRateLimiter();
 app.MapGet("/proxy/health/live", () => TypedResults.Ok("ok"));
 app.MapPlaygroundMetrics();
-app.MapGoModules();
+// The module route is limited like every other route: it fetches from the internet for anyone.
+app.MapGoModules().RequireRateLimiting(EdgeRateLimiting.Policy);
 app.MapReverseProxy(proxy =>
 {
     proxy.UseSessionAffinity();

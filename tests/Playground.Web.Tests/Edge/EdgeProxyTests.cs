@@ -216,6 +216,8 @@ public sealed class EdgeProxyTests
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
         Assert.InRange(int.Parse(limited!.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 30);
         Assert.StartsWith("Too many requests from this address: the limit is 3 per 30 s.", await limited.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The edge's own module route counts too (it answered 25 of 25 while the rest said 429).
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync(new Uri(edge.BaseAddress, "/gomod/example.com/x/@v/list"))).StatusCode);
         // Health stays reachable for the orchestrator.
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(edge.BaseAddress, "/proxy/health/live"))).StatusCode);
     }
