@@ -126,6 +126,7 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
         await using var goplay = Goplay.Start(app.BaseAddress, ["run", file]);
         await goplay.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(60));
 
+        var signals = string.Join(' ', File.ReadLines($"/proc/{goplay.Process.Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal)));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         goplay.Interrupt();
         int code;
@@ -136,7 +137,7 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
         catch (OperationCanceledException)
         {
             // Seen only in full-suite runs: say what goplay had printed by then.
-            throw new Xunit.Sdk.XunitException($"goplay still running 10 s after SIGINT.\nstdout: {goplay.Stdout}\nstderr: {goplay.Stderr}");
+            throw new Xunit.Sdk.XunitException($"goplay still running 10 s after SIGINT ({signals}).\nstdout: {goplay.Stdout}\nstderr: {goplay.Stderr}");
         }
 
         Assert.Equal(130, code);
