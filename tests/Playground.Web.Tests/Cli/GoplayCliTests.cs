@@ -123,7 +123,10 @@ public sealed class GoplayCliTests(WebAppFixture app) : IDisposable
     public async Task Run_CtrlC_KillsTheRemoteRunAndExits130()
     {
         var file = Write("spin.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"spinning\")\n\tfor {\n\t}\n}\n");
-        await using var goplay = Goplay.Start(app.BaseAddress, ["run", file]);
+        // A shell that starts the suite in the background (nohup … &) has SIGINT ignored, and every
+        // child inherits that (seen: goplay's SigIgn 0x1007); env restores the default a terminal's
+        // foreground job has, so the signal reaches goplay as it would from a keyboard.
+        await using var goplay = Goplay.Start(app.BaseAddress, ["--default-signal=INT", Goplay.Executable, "run", file], fileName: "/usr/bin/env");
         await goplay.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(60));
 
         var signals = string.Join(' ', File.ReadLines($"/proc/{goplay.Process.Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal)));
