@@ -2,7 +2,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
@@ -98,7 +97,7 @@ internal static class RunSocketEndpoint
                     active?.Write(message.Data ?? "");
                     break;
                 case "stdin-close":
-                    active?.Stdin.Writer.TryComplete();
+                    active?.Stdin.Complete();
                     break;
                 case "kill":
                     active?.Kill.Cancel();
@@ -112,7 +111,7 @@ internal static class RunSocketEndpoint
         private Run Start(RunRequest request)
         {
             var run = new Run(stdinLimit);
-            var input = new RunInput(run.Stdin.Reader.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId, Transport = RunTransports.WebSocket };
+            var input = new RunInput(run.Stdin.ReadAllAsync(socket.Ended), run.Kill.Token) { ClientId = clientId, Transport = RunTransports.WebSocket };
             run.Pump = PumpAsync();
             return run;
 
@@ -130,7 +129,7 @@ internal static class RunSocketEndpoint
                 finally
                 {
                     run.Ended = true;
-                    run.Stdin.Writer.TryComplete();
+                    run.Stdin.Complete();
                 }
             }
         }
@@ -138,9 +137,7 @@ internal static class RunSocketEndpoint
 
     private sealed class Run(long stdinLimit)
     {
-        private long _written;
-
-        public Channel<ReadOnlyMemory<byte>> Stdin { get; } = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        public StdinQueue Stdin { get; } = new(stdinLimit);
 
         public CancellationTokenSource Kill { get; } = new();
 
@@ -149,20 +146,7 @@ internal static class RunSocketEndpoint
         /// <summary>Set once the final event is on its way (read by the receiving task).</summary>
         public volatile bool Ended;
 
-        /// <summary>
-        /// Queues input as UTF-8. The sandbox ends stdin at its limit anyway; counting bytes here
-        /// keeps a client from queueing more than that while the program is not reading.
-        /// </summary>
-        public void Write(string data)
-        {
-            if (_written >= stdinLimit)
-            {
-                return;
-            }
-
-            var bytes = Encoding.UTF8.GetBytes(data);
-            _written += bytes.Length;
-            Stdin.Writer.TryWrite(bytes);
-        }
+        /// <summary>Queues input as UTF-8 (see <see cref="StdinQueue"/>).</summary>
+        public void Write(string data) => Stdin.Write(Encoding.UTF8.GetBytes(data));
     }
 }

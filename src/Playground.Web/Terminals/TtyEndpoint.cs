@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
@@ -75,27 +74,23 @@ internal static class TtyEndpoint
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
         using var connection = metrics.Connected(RunTransports.Tty);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
-        var stdin = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var stdin = new StdinQueue(sandbox.Value.StdinLimitBytes);
         using var kill = new CancellationTokenSource();
-        var input = new RunInput(stdin.Reader.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
+        var input = new RunInput(stdin.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
-        // Counted before it is queued: while the run waits for a slot nothing reads the queue,
-        // and the sandbox's own cap only applies once the program runs.
-        var stdinLimit = sandbox.Value.StdinLimitBytes;
-        long queued = 0;
         while (await socket.ReceiveAsync() is { } frame)
         {
             var data = frame.Data.Span;
             if (data.Length == 0 || data is [0x04])
             {
-                stdin.Writer.TryComplete();
+                stdin.Complete();
             }
             else if (data is [0x03])
             {
                 await kill.CancelAsync();
             }
-            else if (queued < stdinLimit)
+            else
             {
                 // A copy: the socket reuses its receive buffer for the next frame.
                 var line = frame.Type == WebSocketMessageType.Text && data[^1] != (byte)'\n';
@@ -106,8 +101,7 @@ internal static class TtyEndpoint
                     bytes[^1] = (byte)'\n';
                 }
 
-                stdin.Writer.TryWrite(bytes);
-                queued += bytes.Length;
+                stdin.Write(bytes);
             }
         }
 
