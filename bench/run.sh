@@ -10,7 +10,15 @@ LOG=$(mktemp /tmp/goplay-bench-server.XXXXXX.log)
 
 # A queue of 20 keeps the saturation figure quick to reach; everything else is the default.
 # SERVER_ARGS adds server options for experiments (e.g. --Scheduler:Slots=3).
-PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 ${SERVER_ARGS:-} >"$LOG" 2>&1 &
+EXTRA=()
+args=("$@")
+for i in "${!args[@]}"; do
+  # Every idle connection comes from this one address: lift the per-address cap (200) to N.
+  if [[ ${args[$i]} == --idle ]]; then
+    EXTRA=("--Connections:MaxPerClient=${args[$((i + 1))]}" "--Connections:MaxTotal=$((${args[$((i + 1))]} + 100))")
+  fi
+done
+PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 "${EXTRA[@]}" ${SERVER_ARGS:-} >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 

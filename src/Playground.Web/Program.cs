@@ -1,6 +1,7 @@
 using Playground.Sandbox;
 using Playground.Telemetry;
 using Playground.Web.Api;
+using Playground.Web.Clients;
 using Playground.Web.Embedding;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
@@ -28,6 +29,7 @@ if (preparing)
 }
 
 builder.Services.AddSandbox(builder.Configuration);
+builder.AddClientAddresses();
 builder.AddRealtime();
 builder.AddGoDevApi();
 builder.AddSnippets();
@@ -51,6 +53,7 @@ if (preparing)
     return;
 }
 
+app.UseClientAddresses();
 app.UsePlaygroundMetricsPort();
 app.UseFramingPolicy();
 app.UseDefaultFiles();

@@ -15,6 +15,9 @@ internal enum BuildStatus
     Ok,
     BuildError,
     Timeout,
+
+    /// <summary>The kernel killed the compiler (or the tool) for the builder's memory limit.</summary>
+    OutOfMemory,
 }
 
 /// <summary>A build's result; <c>Via</c> is the agent's build path, "compiler" (the fast path) or "go".</summary>
@@ -25,6 +28,12 @@ internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Bi
 
     /// <summary>What go vet found, when vet was asked for; empty when nothing.</summary>
     public string VetOutput { get; init; } = "";
+
+    /// <summary>
+    /// Set when vet was asked for and did not finish (the agent's "timeout", "oom" or
+    /// "internal"): its findings are unknown, which must never read as "none".
+    /// </summary>
+    public string? VetStatus { get; init; }
 
     /// <summary>The formatted files of a <see cref="GoBuilder.FormatAsync"/> request.</summary>
     public IReadOnlyDictionary<string, string>? Files { get; init; }
@@ -151,6 +160,17 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     internal static string TimeoutMessage(TimeSpan limit) =>
         $"timeout running go build (limit {limit.TotalSeconds:0.#} s)\n";
 
+    internal static string OutOfMemoryMessage(string tool, long limitBytes) =>
+        $"{tool} ran out of memory: this program needs more than the build limit of {limitBytes >> 20} MiB to {(tool == "go vet" ? "vet" : "build")}.\n";
+
+    /// <summary>What the user is told when vet did not finish; see <see cref="BuildResult.VetStatus"/>.</summary>
+    internal static string VetUnfinishedMessage(string status, SandboxOptions o) => status switch
+    {
+        "timeout" => $"timeout running go vet (limit {o.BuildTimeout.TotalSeconds:0.#} s, with the build): its findings are unknown\n",
+        "oom" => OutOfMemoryMessage("go vet", o.BuilderMemoryBytes).TrimEnd('\n') + " Its findings are unknown.\n",
+        _ => "go vet stopped before it finished: its findings are unknown\n",
+    };
+
     internal static BuildResult Parse(byte[] frame, long maxBinaryBytes, TimeSpan elapsed)
     {
         if (frame.Length < 4)
@@ -172,6 +192,8 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
                 return new BuildResult(BuildStatus.BuildError, head.Output, null, elapsed, head.Via) { VetOutput = head.Vet ?? "" };
             case "timeout":
                 return new BuildResult(BuildStatus.Timeout, head.Output, null, elapsed);
+            case "oom":
+                return new BuildResult(BuildStatus.OutOfMemory, head.Output, null, elapsed);
             case "ok":
                 break;
             default:
@@ -195,7 +217,13 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             throw new SandboxSetupException("The build agent's binary is truncated.");
         }
 
-        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via) { IsTest = head.Test, VetOutput = head.Vet ?? "", Files = head.Files };
+        return new BuildResult(BuildStatus.Ok, head.Output, frame.AsSpan(offset + 8).ToArray(), elapsed, head.Via)
+        {
+            IsTest = head.Test,
+            VetOutput = head.Vet ?? "",
+            VetStatus = head.VetStatus,
+            Files = head.Files,
+        };
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{What} ready in cache volume {Volume} after {ElapsedMs} ms")]
@@ -224,6 +252,7 @@ internal sealed record AgentResponse(
     [property: JsonPropertyName("via")] string? Via = null,
     [property: JsonPropertyName("test")] bool Test = false,
     [property: JsonPropertyName("vet")] string? Vet = null,
+    [property: JsonPropertyName("vetStatus")] string? VetStatus = null,
     [property: JsonPropertyName("files")] IReadOnlyDictionary<string, string>? Files = null);
 
 [JsonSerializable(typeof(AgentRequest))]

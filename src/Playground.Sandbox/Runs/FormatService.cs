@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Playground.Sandbox.Building;
 using Playground.Sandbox.Scheduling;
 using Playground.Sandbox.Toolchains;
@@ -42,6 +43,7 @@ internal sealed class SandboxFormatService(ToolchainCatalog catalog, SandboxRead
         {
             BuildStatus.Ok when result.Files is not null => new FormatResult(result.Files, ""),
             BuildStatus.Timeout => new FormatResult(null, "timeout formatting the program"),
+            BuildStatus.OutOfMemory => new FormatResult(null, "formatting ran out of memory"),
             _ => new FormatResult(null, result.Output),
         };
     }
@@ -59,7 +61,7 @@ public interface IVetService
     Task<string> VetAsync(IReadOnlyDictionary<string, string> files, string? goVersion, string clientId, CancellationToken cancellationToken);
 }
 
-internal sealed class SandboxVetService(ToolchainCatalog catalog, SandboxReadiness readiness, ToolScheduler scheduler, GoBuilder builder) : IVetService
+internal sealed class SandboxVetService(ToolchainCatalog catalog, SandboxReadiness readiness, ToolScheduler scheduler, GoBuilder builder, IOptions<SandboxOptions> options) : IVetService
 {
     public async Task<string> VetAsync(IReadOnlyDictionary<string, string> files, string? goVersion, string clientId, CancellationToken cancellationToken)
     {
@@ -81,7 +83,14 @@ internal sealed class SandboxVetService(ToolchainCatalog catalog, SandboxReadine
         await using (slot.ConfigureAwait(false))
         {
             var result = await builder.VetAsync(images, files, cancellationToken).ConfigureAwait(false);
-            return result.Status == BuildStatus.Ok ? result.VetOutput : result.Output;
+            // A vet that did not finish says so: an empty answer would read as "no findings".
+            return result.Status switch
+            {
+                BuildStatus.Ok => result.VetStatus is { } unfinished ? GoBuilder.VetUnfinishedMessage(unfinished, options.Value) : result.VetOutput,
+                BuildStatus.BuildError => result.Output,
+                BuildStatus.Timeout => GoBuilder.VetUnfinishedMessage("timeout", options.Value),
+                BuildStatus.OutOfMemory => GoBuilder.OutOfMemoryMessage("go build", options.Value.BuilderMemoryBytes),
+            };
         }
     }
 }

@@ -33,6 +33,12 @@ public sealed record RunEvent
     /// <summary>On the final event: the program had no main and its tests ran (go.dev's <c>IsTest</c>).</summary>
     internal bool IsTest { get; init; }
 
+    /// <summary>
+    /// On a vet event: vet did not finish (timed out or ran out of memory; <see cref="Data"/>
+    /// says which), so its findings are unknown. An answer holding one is never cached.
+    /// </summary>
+    internal bool VetUnfinished { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunOutcome? Outcome { get; init; }
 

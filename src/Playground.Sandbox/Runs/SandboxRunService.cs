@@ -354,6 +354,8 @@ internal sealed partial class SandboxRunService(
                 return RunEvent.Error(RunOutcome.BuildError, build.Output) with { BuildMs = buildMs };
             case BuildStatus.Timeout:
                 return RunEvent.Error(RunOutcome.BuildTimeout, GoBuilder.TimeoutMessage(o.BuildTimeout)) with { BuildMs = buildMs };
+            case BuildStatus.OutOfMemory:
+                return RunEvent.Error(RunOutcome.Oom, GoBuilder.OutOfMemoryMessage("go build", o.BuilderMemoryBytes)) with { BuildMs = buildMs };
         }
 
         if (!cached)
@@ -364,7 +366,12 @@ internal sealed partial class SandboxRunService(
         }
 
         await events.WriteAsync(RunEvent.Built(cached, buildMs), cancellationToken).ConfigureAwait(false);
-        if (build.VetOutput.Length > 0)
+        if (build.VetStatus is { } unfinished)
+        {
+            // The program built and runs; that vet could not finish is said where its findings go.
+            await events.WriteAsync(new RunEvent { Kind = RunEventKind.Vet, Data = GoBuilder.VetUnfinishedMessage(unfinished, o), VetUnfinished = true }, cancellationToken).ConfigureAwait(false);
+        }
+        else if (build.VetOutput.Length > 0)
         {
             await events.WriteAsync(new RunEvent { Kind = RunEventKind.Vet, Data = build.VetOutput }, cancellationToken).ConfigureAwait(false);
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Scheduling;
+using Playground.Web.Clients;
 
 namespace Playground.Web.Api;
 
@@ -38,7 +39,7 @@ internal static class FormatEndpoint
         string errors;
         try
         {
-            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), GoDevApi.ClientId(http), http.RequestAborted);
+            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), ClientAddresses.Of(http), http.RequestAborted);
         }
         catch (SchedulerBusyException e)
         {
@@ -78,7 +79,7 @@ internal static class FormatEndpoint
         FormatResponse response;
         try
         {
-            response = await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), GoDevApi.ClientId(http), options.Value, cancellationToken);
+            response = await FormatAsync(formatter, body, imports.Length > 0, GoDevApi.RequestedVersion(http.Request), ClientAddresses.Of(http), options.Value, cancellationToken);
         }
         catch (SchedulerBusyException e)
         {

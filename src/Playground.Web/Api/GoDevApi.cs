@@ -6,6 +6,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Web.Clients;
 using Playground.Web.Hosting;
 
 namespace Playground.Web.Api;
@@ -67,9 +68,6 @@ internal static class GoDevApi
     /// <summary>The body of <c>GET /versions</c>.</summary>
     internal sealed record VersionList(string? Default, IReadOnlyList<GoVersionInfo> Versions, bool Warming);
 
-    /// <summary>Who is asking, for the fair share of slots between HTTP clients: the remote address.</summary>
-    internal static string ClientId(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
-
     /// <summary>
     /// The Go version an HTTP request asks for: GoPlay's <c>go</c> query parameter (any form
     /// <c>goVersion</c> takes), else go.dev's <c>backend</c> (<c>goprev</c>, <c>gotip</c>); null for the default.
@@ -125,7 +123,7 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         metrics.CompileCacheLookup(hit);
         if (!hit)
         {
-            var (result, status, cacheable, retryAfter) = await RunAsync(request, version.Version, GoDevApi.ClientId(http), cancellationToken);
+            var (result, status, cacheable, retryAfter) = await RunAsync(request, version.Version, ClientAddresses.Of(http), cancellationToken);
             if (result is null)
             {
                 if (retryAfter is { } seconds)
@@ -234,7 +232,8 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
         // Every outcome listed, no discard: a new one fails the build until it is mapped here.
         return (final.Outcome ?? RunOutcome.Internal) switch
         {
-            RunOutcome.Exited => (Output(final.ExitCode ?? 0), 200, true, null),
+            // A vet that did not finish is told in VetErrors and asked again next time.
+            RunOutcome.Exited => (Output(final.ExitCode ?? 0), 200, !events.Any(e => e.VetUnfinished), null),
             RunOutcome.Timeout => (TimedOut(Output(1)), 200, false, null),
             RunOutcome.OutputLimit => (new CompileResponse { Errors = "Output too large" }, 200, false, null),
             RunOutcome.BuildError => (new CompileResponse { Errors = final.Data ?? "" }, 200, true, null),
@@ -243,6 +242,9 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
             // An invalid program (txtar errors, size limits): told the way compile errors are.
             RunOutcome.Rejected => (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null),
             // Only the server's own stop kills an HTTP run (the client cannot ask): the server's problem.
+            // The compiler killed for the build's memory limit: no event says the program built.
+            // Told the way compile errors are, and not cached (it once showed as a clean run).
+            RunOutcome.Oom when !events.Any(e => e.Kind == RunEventKind.Built) => (new CompileResponse { Errors = final.Data ?? "" }, 200, false, null),
             RunOutcome.Killed or RunOutcome.Oom or RunOutcome.Internal => ServerFailure(),
         };
 

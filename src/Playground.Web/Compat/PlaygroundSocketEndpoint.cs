@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Runs;
-using Playground.Web.Hosting;
+using Playground.Web.Clients;
 using Playground.Web.Terminals;
 
 namespace Playground.Web.Compat;
@@ -28,18 +28,23 @@ internal static class PlaygroundSocketEndpoint
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/socket") is { } refusal)
         {
             return refusal;
         }
 
+        var clientId = ClientAddresses.Of(context);
+        using var connection = connections.TryOpen(clientId, RunTransports.Socket, out var full);
+        if (connection is null)
+        {
+            return full!;
+        }
+
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected(RunTransports.Socket);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var processes = new ConcurrentDictionary<string, Process>();
-        var clientId = "socket:" + context.Connection.Id;
         try
         {
             while (await socket.ReceiveAsync() is { } frame)

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Playground.Web.Clients;
 using Playground.Web.Terminals;
 
 namespace Playground.Web.Realtime;
@@ -38,6 +39,14 @@ internal static class RealtimeEndpoints
                 {
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
                     await context.Response.WriteAsync($"Origin {context.Request.Headers.Origin} may not open /hubs/run.\n", context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
+
+                // A client over its connection cap is told so before it opens one.
+                if (context.Request.Path.Value?.EndsWith("/negotiate", StringComparison.OrdinalIgnoreCase) == true
+                    && context.RequestServices.GetRequiredService<ConnectionLimiter>().Check(ClientAddresses.Of(context)) is { } full)
+                {
+                    await full.ExecuteAsync(context).ConfigureAwait(false);
                     return;
                 }
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using Playground.Sandbox.Runs;
-using Playground.Web.Hosting;
+using Playground.Web.Clients;
 
 namespace Playground.Web.Realtime;
 
@@ -13,15 +13,24 @@ namespace Playground.Web.Realtime;
 /// like any other end. Disposing the subscription abandons the run (the client wants no
 /// answer): the program is killed and its container removed all the same.
 /// </summary>
-internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
+internal sealed class RunHub(IRunService runs, ConnectionLimiter connections) : Hub
 {
     private const string ConnectionKey = "playground.connection";
     private const string RunsKey = "playground.runs";
 
     public override Task OnConnectedAsync()
     {
+        // Negotiate was refused over a cap (RealtimeEndpoints); this catches the ones that
+        // raced past it, and transports that skip negotiate.
+        var lease = connections.TryOpen(ClientId(), RunTransports.SignalR, out _);
+        if (lease is null)
+        {
+            Context.Abort();
+            return Task.CompletedTask;
+        }
+
         // Hubs are created per call: the connection's own items carry what outlives a call.
-        Context.Items[ConnectionKey] = metrics.Connected(RunTransports.SignalR);
+        Context.Items[ConnectionKey] = lease;
         Context.Items[RunsKey] = new ConcurrentDictionary<CancellationTokenSource, bool>();
         return base.OnConnectedAsync();
     }
@@ -74,9 +83,9 @@ internal sealed class RunHub(IRunService runs, WebMetrics metrics) : Hub
         (ConcurrentDictionary<CancellationTokenSource, bool>)Context.Items[RunsKey]!;
 
     /// <summary>
-    /// Fairness is per connection (a browser tab, a terminal): keying on the remote address
-    /// would make everyone behind one NAT share a single turn. Opening many connections buys
-    /// no more than the global queue bound.
+    /// Fairness is per client address, as on every transport: a client that opened many
+    /// connections once filled the whole queue and everyone else was told to come back in
+    /// five minutes. (Everyone behind one NAT address shares its turn; see Scheduler:QueueLimitPerClient.)
     /// </summary>
-    private string ClientId() => Context.ConnectionId;
+    private string ClientId() => Context.GetHttpContext() is { } http ? ClientAddresses.Of(http) : "local";
 }

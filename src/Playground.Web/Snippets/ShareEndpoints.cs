@@ -1,5 +1,8 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Playground.Web.Api;
+using Playground.Web.Clients;
 
 namespace Playground.Web.Snippets;
 
@@ -8,7 +11,9 @@ internal static class ShareEndpoints
 {
     public static WebApplicationBuilder AddSnippets(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SnippetsOptions>().Bind(builder.Configuration.GetSection(SnippetsOptions.SectionName));
+        builder.Services.AddOptions<SnippetsOptions>().Bind(builder.Configuration.GetSection(SnippetsOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SnippetsOptions>, SnippetsOptionsValidator>();
+        builder.Services.AddSingleton<ShareQuota>();
         builder.Services.AddSingleton<ISnippetStore, SqliteSnippetStore>();
         return builder;
     }
@@ -37,7 +42,7 @@ internal static class ShareEndpoints
         return app;
     }
 
-    private static async Task<IResult> ShareAsync(HttpContext http, ISnippetStore store, Microsoft.Extensions.Options.IOptions<SnippetsOptions> options)
+    private static async Task<IResult> ShareAsync(HttpContext http, ISnippetStore store, ShareQuota quota, IOptions<SnippetsOptions> options)
     {
         byte[] body;
         try
@@ -50,7 +55,21 @@ internal static class ShareEndpoints
         }
 
         var id = SnippetId.For(body);
-        await store.PutAsync(id, body, http.RequestAborted);
+        if (await store.GetAsync(id, http.RequestAborted) is null)
+        {
+            if (!quota.TryTake(ClientAddresses.Of(http), body.Length, out var retryAfter))
+            {
+                var o = options.Value;
+                http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                return Results.Text(
+                    $"Share quota reached: {o.SharesPerClientPerHour} new snippets or {o.ShareBytesPerClientPerHour >> 10} KiB an hour from one address. Try again in {Math.Ceiling(retryAfter.TotalMinutes):0} min.\n",
+                    "text/plain; charset=utf-8",
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
+
+            await store.PutAsync(id, body, http.RequestAborted);
+        }
+
         return Results.Text(id, "text/plain; charset=utf-8");
     }
 

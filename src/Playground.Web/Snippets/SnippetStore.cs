@@ -25,6 +25,12 @@ public sealed class SnippetsOptions
 
     /// <summary>The largest snippet <c>/share</c> accepts, as upstream.</summary>
     public int MaxBytes { get; set; } = 64 * 1024;
+
+    /// <summary>New snippets one client address may store in any hour (a classroom behind one address shares it).</summary>
+    public int SharesPerClientPerHour { get; set; } = 120;
+
+    /// <summary>Bytes of new snippets one client address may store in any hour.</summary>
+    public long ShareBytesPerClientPerHour { get; set; } = 4L << 20;
 }
 
 /// <summary>The upstream playground's snippet ID.</summary>

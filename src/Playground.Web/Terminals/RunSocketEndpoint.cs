@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
-using Playground.Web.Hosting;
+using Playground.Web.Clients;
 
 namespace Playground.Web.Terminals;
 
@@ -21,17 +21,23 @@ internal static class RunSocketEndpoint
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime, WebMetrics metrics)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/run") is { } refusal)
         {
             return refusal;
         }
 
+        var client = ClientAddresses.Of(context);
+        using var connection = connections.TryOpen(client, RunTransports.WebSocket, out var full);
+        if (connection is null)
+        {
+            return full!;
+        }
+
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected(RunTransports.WebSocket);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
-        var session = new Session(socket, runs, "ws:" + context.Connection.Id, sandbox.Value.StdinLimitBytes);
+        var session = new Session(socket, runs, client, sandbox.Value.StdinLimitBytes);
         await session.RunAsync();
         return Results.Empty;
     }

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
-using Playground.Web.Hosting;
+using Playground.Web.Clients;
 using Playground.Web.Snippets;
 
 namespace Playground.Web.Terminals;
@@ -27,7 +27,7 @@ internal static class TtyEndpoint
         IOptions<SandboxOptions> sandbox,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
-        WebMetrics metrics)
+        ConnectionLimiter connections)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/tty") is { } refusal)
         {
@@ -71,12 +71,18 @@ internal static class TtyEndpoint
             Args = query["arg"].Where(a => a is not null).Select(a => a!).ToList(),
         };
 
+        var client = ClientAddresses.Of(context);
+        using var connection = connections.TryOpen(client, RunTransports.Tty, out var full);
+        if (connection is null)
+        {
+            return full!;
+        }
+
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        using var connection = metrics.Connected(RunTransports.Tty);
         await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
         var stdin = new StdinQueue(sandbox.Value.StdinLimitBytes);
         using var kill = new CancellationTokenSource();
-        var input = new RunInput(stdin.ReadAllAsync(socket.Ended), kill.Token) { ClientId = "tty:" + context.Connection.Id, Transport = RunTransports.Tty };
+        var input = new RunInput(stdin.ReadAllAsync(socket.Ended), kill.Token) { ClientId = client, Transport = RunTransports.Tty };
         var pump = socket.StreamRunAsync(runs.RunAsync(request, input, socket.Ended), e => SendAsync(socket, e));
 
         while (await socket.ReceiveAsync() is { } frame)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
 using Playground.Testing;
@@ -809,6 +810,158 @@ public sealed class HostileProgramTests(SandboxFixture fixture) : IAsyncLifetime
         Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
         Assert.Equal("22020096 3\n", run.Stderr);
     }
+
+    [Fact]
+    public async Task Row26_SignalsAndLimitsAimedAtTheLauncher_Refused()
+    {
+        // The program shares its user with the launcher's parent, which reports how the run
+        // ended: stopping that parent hung the run until the wall time, told as a timeout.
+        var run = await RunRecording.RunAsync(_runs, """
+            package main
+
+            import (
+            	"fmt"
+            	"os"
+            	"os/signal"
+            	"syscall"
+            	"unsafe"
+            )
+
+            func try(name string, trap uintptr, a ...uintptr) {
+            	a = append(a, 0, 0, 0, 0)
+            	_, _, errno := syscall.RawSyscall6(trap, a[0], a[1], a[2], a[3], 0, 0)
+            	fmt.Println(name, uintptr(errno))
+            }
+
+            func main() {
+            	parent := uintptr(os.Getppid())
+            	stop := uintptr(syscall.SIGSTOP)
+            	var info [128]byte
+            	var zero [2]uint64
+            	try("kill parent", syscall.SYS_KILL, parent, stop)
+            	try("kill every process", syscall.SYS_KILL, ^uintptr(0), uintptr(syscall.SIGKILL))
+            	try("kill own group", syscall.SYS_KILL, 0, stop)
+            	try("kill init", syscall.SYS_KILL, 1, uintptr(syscall.SIGTERM))
+            	try("tkill parent", syscall.SYS_TKILL, parent, stop)
+            	try("tgkill parent", syscall.SYS_TGKILL, parent, parent, stop)
+            	try("sigqueue parent", syscall.SYS_RT_SIGQUEUEINFO, parent, stop, uintptr(unsafe.Pointer(&info)))
+            	try("tgsigqueue parent", 297, parent, parent, stop, uintptr(unsafe.Pointer(&info)))
+            	dir, err := syscall.Open(fmt.Sprintf("/proc/%d", parent), syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+            	fmt.Println("open /proc/parent", err)
+            	try("pidfd_send_signal parent", 424, uintptr(dir), stop)
+            	try("prlimit parent cpu", syscall.SYS_PRLIMIT64, parent, 0, uintptr(unsafe.Pointer(&zero)))
+            	var fds [2]int
+            	syscall.Pipe(fds[:])
+            	try("F_SETOWN parent", syscall.SYS_FCNTL, uintptr(fds[0]), 8, parent)
+            	try("F_SETSIG", syscall.SYS_FCNTL, uintptr(fds[0]), 10, stop)
+
+            	// Its own process stays reachable, through the os package too.
+            	self := uintptr(os.Getpid())
+            	try("kill self", syscall.SYS_KILL, self, 0)
+            	try("tgkill self", syscall.SYS_TGKILL, self, self, 0)
+            	try("F_SETOWN self", syscall.SYS_FCNTL, uintptr(fds[0]), 8, self)
+            	var limit syscall.Rlimit
+            	fmt.Println("getrlimit", syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit))
+            	got := make(chan os.Signal, 1)
+            	signal.Notify(got, syscall.SIGUSR1)
+            	me, _ := os.FindProcess(os.Getpid())
+            	fmt.Println("signal self", me.Signal(syscall.SIGUSR1), <-got)
+            	os.Exit(3)
+            }
+            """);
+
+        Assert.Equal("""
+            kill parent 1
+            kill every process 1
+            kill own group 1
+            kill init 1
+            tkill parent 1
+            tgkill parent 1
+            sigqueue parent 1
+            tgsigqueue parent 1
+            open /proc/parent <nil>
+            pidfd_send_signal parent 38
+            prlimit parent cpu 1
+            F_SETOWN parent 1
+            F_SETSIG 1
+            kill self 0
+            tgkill self 0
+            F_SETOWN self 0
+            getrlimit <nil>
+            signal self <nil> user defined signal 1
+
+            """, run.Stdout);
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal(3, run.Final.ExitCode);
+        Assert.True(run.Final.RunMs < 10_000, $"the run took {run.Final.RunMs} ms");
+    }
+
+    [Fact]
+    public async Task Row27_CompilerOutOfMemory_ToldAsOom()
+    {
+        // A string constant doubled 26 times is 1 GiB once the compiler needs its length (Go
+        // 1.27 refuses constants over 2e9 bytes, this one it tries to build). The compiler, killed for the builder's memory limit, printed nothing: the run read as a
+        // clean build of a program with no output.
+        var run = await RunRecording.RunAsync(SmallBuilders().Runs, new RunRequest { Source = "package main\n\n" + StringBomb(26) + "\nfunc main() { println(len(s26)) }\n" }, limit: TimeSpan.FromSeconds(120));
+
+        Assert.True(run.Final.Outcome == RunOutcome.Oom, $"{run.Final.Outcome}: {run.Final.Data}");
+        Assert.Equal("go build ran out of memory: this program needs more than the build limit of 384 MiB to build.\n", run.Final.Data);
+        Assert.DoesNotContain(run.Events, e => e.Kind == RunEventKind.Built);
+        await AssertHealthyAfterAsync();
+    }
+
+    [Fact]
+    public async Task Row28_VetOutOfMemory_FindingsUnknownProgramRuns()
+    {
+        // go build leaves _test.go files out; go vet type-checks them, and runs out of memory.
+        var run = await RunRecording.RunAsync(SmallBuilders().Runs, new RunRequest { Source = VetBomb, WithVet = true }, limit: TimeSpan.FromSeconds(120));
+
+        var vet = Assert.Single(run.Events, e => e.Kind == RunEventKind.Vet);
+        Assert.Equal("go vet ran out of memory: this program needs more than the build limit of 384 MiB to vet. Its findings are unknown.\n", vet.Data);
+        Assert.True(vet.VetUnfinished);
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+        Assert.Equal("built\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Row29_VetPastTheBuildTime_FindingsUnknownNeverNone()
+    {
+        // A vet that timed out was reported as no findings (VetOK) and cached.
+        var sandbox = fixture.Create(new Dictionary<string, string?> { ["Sandbox:BuildTimeout"] = "00:00:04" });
+        var run = await RunRecording.RunAsync(sandbox.Runs, new RunRequest { Source = VetBomb, WithVet = true }, limit: TimeSpan.FromSeconds(90));
+
+        var vet = Assert.Single(run.Events, e => e.Kind == RunEventKind.Vet);
+        Assert.Equal("timeout running go vet (limit 4 s, with the build): its findings are unknown\n", vet.Data);
+        Assert.True(vet.VetUnfinished);
+        Assert.Equal(RunOutcome.Exited, run.Final.Outcome);
+
+        // /vet alone says the same, not an empty (clean) answer.
+        var files = SourceFiles.Resolve(new RunRequest { Source = VetBomb }, new SandboxOptions()).Files!;
+        var answer = await sandbox.Services.GetRequiredService<IVetService>().VetAsync(files, null, "row29", CancellationToken.None);
+        Assert.Equal("timeout running go vet (limit 4 s, with the build): its findings are unknown\n", answer);
+    }
+
+    /// <summary>
+    /// Builders with less memory and more time than the defaults: the bombs below grow by
+    /// about 65 MB a second, and would reach 1 GiB only after the default 15 s build limit.
+    /// </summary>
+    private SandboxInstance SmallBuilders() => fixture.Create(new Dictionary<string, string?>
+    {
+        ["Sandbox:BuilderMemoryBytes"] = (384L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Sandbox:BuilderTmpfsBytes"] = (128L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Sandbox:BuildTimeout"] = "00:01:00",
+    });
+
+    /// <summary>
+    /// A program that builds and runs, with a test file whose type-check needs gigabytes: go
+    /// vet compares two constant strings of 1 GiB and 512 MiB byte by byte.
+    /// </summary>
+    private static readonly string VetBomb =
+        "-- prog.go --\npackage main\n\nfunc main() { println(\"built\") }\n-- bomb_test.go --\npackage main\n\n" + StringBomb(26) + "\nconst less = s26 < s25\n";
+
+    /// <summary>Constants s0 … s<paramref name="doublings"/>, each twice the one before, from 16 bytes.</summary>
+    private static string StringBomb(int doublings) =>
+        "const s0 = \"0123456789abcdef\"\n" + string.Concat(Enumerable.Range(1, doublings).Select(i => $"const s{i} = s{i - 1} + s{i - 1}\n"));
 
     private static async IAsyncEnumerable<string> HundredMegabytes()
     {

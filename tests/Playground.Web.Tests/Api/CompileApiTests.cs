@@ -153,6 +153,52 @@ public sealed class CompileApiTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Compile_CompilerOutOfMemory_ErrorsSayWhyAndNeverCached()
+    {
+        // The compiler killed for memory printed nothing: this answered as a clean run with no
+        // output, and was cached. (Small builders: this bomb grows about 65 MB a second, and
+        // the default 1 GiB would take longer than the default build time.)
+        await using var web = await WebProcess.StartDefaultReadyAsync(
+            "--Sandbox:InstanceName=" + Playground.Testing.TestOwner.Name("compile-oom"),
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Sandbox:BuilderMemoryBytes=402653184", "--Sandbox:BuilderTmpfsBytes=134217728", "--Sandbox:BuildTimeout=00:01:00");
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var bomb = "package main\n\n" + StringBomb(26) + "\nfunc main() { println(len(s26)) }\n";
+        foreach (var expected in new[] { "miss", "miss" })
+        {
+            using var response = await http.PostAsync(new Uri(web.BaseAddress, "/compile"), Form(("version", "2"), ("body", bomb)));
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("go build ran out of memory: this program needs more than the build limit of 384 MiB to build.\n", Json(body).GetProperty("Errors").GetString());
+            Assert.Equal(expected, response.Headers.GetValues("X-GoPlay-Cache").Single());
+        }
+    }
+
+    [Fact]
+    public async Task Compile_VetDidNotFinish_VetErrorsSayWhyNotVetOKAndNeverCached()
+    {
+        // go build leaves _test.go files out; go vet type-checks them and runs out of memory
+        // (or of time). Such a vet was reported as VetOK and cached.
+        var source = "-- prog.go --\npackage main\n\nfunc main() { println(\"built\") }\n-- bomb_test.go --\npackage main\n\n" + StringBomb(26) + "\nconst less = s26 < s25\n";
+        foreach (var expected in new[] { "miss", "miss" })
+        {
+            var (response, body) = await CompileAsync(source, vet: true);
+
+            var root = Json(body);
+            Assert.Equal("", root.GetProperty("Errors").GetString());
+            Assert.Matches("^(go vet ran out of memory|timeout running go vet).*[Ii]ts findings are unknown", root.GetProperty("VetErrors").GetString());
+            Assert.False(root.TryGetProperty("VetOK", out var ok) && ok.GetBoolean());
+            Assert.Equal("built\n", root.GetProperty("Events")[0].GetProperty("Message").GetString());
+            Assert.Equal(expected, response.Headers.GetValues("X-GoPlay-Cache").Single());
+        }
+    }
+
+    /// <summary>Constants s0 … s<paramref name="doublings"/>, each twice the one before, from 16 bytes.</summary>
+    private static string StringBomb(int doublings) =>
+        "const s0 = \"0123456789abcdef\"\n" + string.Concat(Enumerable.Range(1, doublings).Select(i => $"const s{i} = s{i - 1} + s{i - 1}\n"));
+
+    [Fact]
     public async Task Compile_TooMuchOutput_OutputTooLarge()
     {
         var (_, body) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfor {\n\t\tfmt.Println(\"spam spam spam spam spam spam spam spam\")\n\t}\n}\n");

@@ -6,6 +6,7 @@ using Playground.Modules;
 using Playground.Sandbox;
 using Playground.Sandbox.Scheduling;
 using Playground.Telemetry;
+using Playground.Web.Clients;
 using Playground.Web.Embedding;
 using Playground.Web.Snippets;
 using Playground.Web.Terminals;
@@ -27,6 +28,8 @@ public sealed partial class ConfigurationDocsTests
         { SandboxOptions.SectionName, "README.md" },
         { SchedulerOptions.SectionName, "README.md" },
         { SnippetsOptions.SectionName, "README.md" },
+        { NetworkOptions.SectionName, "README.md" },
+        { ConnectionOptions.SectionName, "README.md" },
         { EmbedOptions.SectionName, "README.md" },
         { TerminalOptions.SectionName, "README.md" },
         { TelemetryOptions.SectionName, "README.md" },
@@ -39,6 +42,8 @@ public sealed partial class ConfigurationDocsTests
         [SandboxOptions.SectionName] = () => new SandboxOptions(),
         [SchedulerOptions.SectionName] = () => new SchedulerOptions(),
         [SnippetsOptions.SectionName] = () => new SnippetsOptions(),
+        [NetworkOptions.SectionName] = () => new NetworkOptions(),
+        [ConnectionOptions.SectionName] = () => new ConnectionOptions(),
         [EmbedOptions.SectionName] = () => new EmbedOptions(),
         [TerminalOptions.SectionName] = () => new TerminalOptions(),
         [TelemetryOptions.SectionName] = () => new TelemetryOptions(),

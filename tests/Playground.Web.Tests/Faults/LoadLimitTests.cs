@@ -13,17 +13,25 @@ namespace Playground.Web.Tests.Faults;
 public sealed class LoadLimitTests
 {
     [Fact]
-    public async Task ManyRunsFromOneClient_QueuedUpToItsShareRestRejectedOthersStillServed()
+    public async Task ManyRunsOverManyConnectionsFromOneAddress_QueuedUpToItsShareRestRejectedOthersStillServed()
     {
+        // Behind the edge proxy, whose forwarded addresses this server believes.
         var web = await WebProcess.StartAsync(
             "--Sandbox:InstanceName=" + TestOwner.Name("load"),
             "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
-            "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=3");
-        await using var greedy = await web.ConnectAsync();
+            "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=3",
+            "--Network:TrustedProxies:0=127.0.0.1");
+        // Fairness was per connection: eleven connections filled the whole queue.
+        var greedy = new List<HubConnection>();
+        for (var i = 0; i < 4; i++)
+        {
+            greedy.Add(await web.ConnectAsync(forwardedFor: "198.51.100.7"));
+        }
+
         using var stop = new CancellationTokenSource();
 
-        // Eight runs at once from one connection: one runs, three wait, four are refused.
-        var firstEvents = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => FirstDecisiveEventAsync(greedy, Sleeper(i), stop.Token)));
+        // Eight runs at once over four connections: one runs, three wait, four are refused.
+        var firstEvents = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => FirstDecisiveEventAsync(greedy[i % 4], Sleeper(i), stop.Token)));
 
         var rejected = firstEvents.Where(e => e.Outcome == RunOutcome.Rejected).ToList();
         Assert.Equal(4, rejected.Count);
@@ -34,15 +42,54 @@ public sealed class LoadLimitTests
         });
         Assert.Equal(3, firstEvents.Count(e => e.Kind == RunEventKind.Queued));
 
-        // Another client still gets in line, ahead of the greedy client's later runs.
-        await using var polite = await web.ConnectAsync();
+        // Another address still gets in line, ahead of the greedy client's later runs.
+        await using var polite = await web.ConnectAsync(forwardedFor: "203.0.113.9");
         var politeFirst = await FirstDecisiveEventAsync(polite, Sleeper(99), stop.Token);
         Assert.Equal(RunEventKind.Queued, politeFirst.Kind);
         Assert.Equal(2, politeFirst.Position);
 
         await stop.CancelAsync();
+        foreach (var connection in greedy)
+        {
+            await connection.DisposeAsync();
+        }
+
         await web.DisposeAsync();
         Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ForwardedFor_BelievedOnlyFromATrustedProxy(bool trusted)
+    {
+        // A client that could name its own address in X-Forwarded-For could take any number
+        // of shares; a proxy's header is the only way to tell its clients apart.
+        // Without trusted proxies the setting names an address no connection here comes from.
+        await using var web = await WebProcess.StartAsync(
+            "--Sandbox:InstanceName=" + TestOwner.Name("forwarded"),
+            "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0",
+            "--Scheduler:Slots=1", "--Scheduler:QueueLimitPerClient=1",
+            "--Network:TrustedProxies:0=" + (trusted ? "127.0.0.0/8" : "192.0.2.1"));
+        await using var first = await web.ConnectAsync(forwardedFor: "198.51.100.1");
+        await using var second = await web.ConnectAsync(forwardedFor: "198.51.100.2");
+        using var stop = new CancellationTokenSource();
+
+        Assert.Equal(RunEventKind.Building, (await FirstDecisiveEventAsync(first, Sleeper(1), stop.Token)).Kind);
+        Assert.Equal(RunEventKind.Queued, (await FirstDecisiveEventAsync(first, Sleeper(2), stop.Token)).Kind);
+        var other = await FirstDecisiveEventAsync(second, Sleeper(3), stop.Token);
+
+        if (trusted)
+        {
+            Assert.Equal(RunEventKind.Queued, other.Kind);
+        }
+        else
+        {
+            Assert.Equal(RunOutcome.Rejected, other.Outcome);
+            Assert.Contains("You already have 1 runs waiting", other.Data, StringComparison.Ordinal);
+        }
+
+        await stop.CancelAsync();
     }
 
     [Fact]

@@ -150,9 +150,18 @@ public sealed class WebProcess : IAsyncDisposable
         throw new TimeoutException("The server did not become ready:\n" + Log);
     }
 
-    public async Task<HubConnection> ConnectAsync()
+    /// <summary>A hub connection; <paramref name="forwardedFor"/> is sent as X-Forwarded-For (believed only from a trusted proxy).</summary>
+    public async Task<HubConnection> ConnectAsync(string? forwardedFor = null)
     {
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, "/hubs/run")).Build();
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/run"), o =>
+            {
+                if (forwardedFor is not null)
+                {
+                    o.Headers["X-Forwarded-For"] = forwardedFor;
+                }
+            })
+            .Build();
         await connection.StartAsync();
         return connection;
     }

@@ -14,13 +14,18 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     public ClientWebSocket Socket { get; }
 
-    public static async Task<WebSocketClient> ConnectAsync(Uri server, string pathAndQuery, string? origin = null)
+    public static async Task<WebSocketClient> ConnectAsync(Uri server, string pathAndQuery, string? origin = null, string? forwardedFor = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         if (origin is not null)
         {
             socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        if (forwardedFor is not null)
+        {
+            socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
         }
 
         var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
@@ -30,13 +35,18 @@ public sealed class WebSocketClient : IAsyncDisposable
     }
 
     /// <summary>The HTTP status a refused handshake got.</summary>
-    public static async Task<HttpStatusCode> RefusedStatusAsync(Uri server, string pathAndQuery, string? origin)
+    public static async Task<HttpStatusCode> RefusedStatusAsync(Uri server, string pathAndQuery, string? origin, string? forwardedFor = null)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         if (origin is not null)
         {
             socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        if (forwardedFor is not null)
+        {
+            socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
         }
 
         var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };

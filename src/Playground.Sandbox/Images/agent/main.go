@@ -45,7 +45,7 @@ type request struct {
 }
 
 type response struct {
-	Status string `json:"status"` // ok | build-error | timeout | internal
+	Status string `json:"status"` // ok | build-error | timeout | oom | internal
 	Output string `json:"output"`
 	// Via names the path a program build took: "compiler" (fast.go) or "go".
 	Via string `json:"via,omitempty"`
@@ -53,6 +53,9 @@ type response struct {
 	Test bool `json:"test,omitempty"`
 	// Vet is what go vet reported, when asked and it found something.
 	Vet string `json:"vet,omitempty"`
+	// VetStatus is set when go vet did not finish: timeout, oom or internal. Its findings
+	// are then unknown, which is not the same as none.
+	VetStatus string `json:"vetStatus,omitempty"`
 	// Files are the formatted files of a fmt request.
 	Files map[string]string `json:"files,omitempty"`
 }
@@ -313,8 +316,12 @@ func build(req request) (response, []byte) {
 	resp.Test = test
 	if req.Vet && resp.Status == "ok" {
 		// As upstream: vet's findings are reported beside a program that still runs.
-		if vet, _ := runGo(ctx, work, src, []string{"vet", "."}, req.Tags); vet.Status == "build-error" {
+		switch vet, _ := runGo(ctx, work, src, []string{"vet", "."}, req.Tags); vet.Status {
+		case "ok":
+		case "build-error":
 			resp.Vet = dotRelative(strings.ReplaceAll(vet.Output, "prog_test.go", "prog.go"))
+		default:
+			resp.VetStatus = vet.Status
 		}
 	}
 	if resp.Status != "ok" {
@@ -350,8 +357,12 @@ func runGo(ctx context.Context, work, dir string, args []string, tags []string) 
 }
 
 // wait waits for a started command, killing its process group at the deadline, and maps
-// the result: ok, build-error (the tool's own failure, with its output), timeout or internal.
+// the result: ok, build-error (the tool's own failure, with its output), timeout, oom (the
+// kernel killed it, or a process it started, for the builder's memory limit) or internal
+// (killed by a signal for any other reason). A compiler killed for memory printed nothing
+// and was once shown as a clean build with no output.
 func wait(ctx context.Context, cmd *exec.Cmd, buf *bytes.Buffer, work string) response {
+	oomBefore := oomKills()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -365,11 +376,37 @@ func wait(ctx context.Context, cmd *exec.Cmd, buf *bytes.Buffer, work string) re
 	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
+			if oomBefore >= 0 && oomKills() > oomBefore {
+				return response{Status: "oom", Output: clean(buf.String(), work)}
+			}
+			if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+				return response{Status: "internal", Output: fmt.Sprintf("%s was killed by %v\n%s", filepath.Base(cmd.Path), status.Signal(), clean(buf.String(), work))}
+			}
 			return response{Status: "build-error", Output: clean(buf.String(), work)}
 		}
 		return response{Status: "internal", Output: err.Error()}
 	}
 	return response{Status: "ok", Output: clean(buf.String(), work)}
+}
+
+// oomKills is how many processes the kernel's OOM killer has killed in this container's
+// memory cgroup (v2 or v1), or -1 when neither file can be read. A builder serves one
+// request at a time, so a rise during a tool's run was that tool or a process it started.
+func oomKills() int64 {
+	for _, name := range []string{"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "oom_kill ") {
+				if n, err := strconv.ParseInt(strings.TrimSpace(line[len("oom_kill "):]), 10, 64); err == nil {
+					return n
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // bareGoFile matches a position that starts with a top-level file name, as go vet prints

@@ -207,7 +207,8 @@ func child() {
 	if _, _, errno := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); errno != 0 {
 		fail("prctl(NO_NEW_PRIVS): %v", errno)
 	}
-	prog := filter()
+	// The process id stays the same across execveat: this is the program's.
+	prog := filter(uint32(syscall.Getpid()))
 	fprog := struct {
 		len    uint16
 		_      [6]byte
