@@ -23,6 +23,7 @@ public sealed partial class GoModuleProxy
     private readonly Counter<long> _requests;
     private readonly ConcurrentDictionary<string, Lazy<Task<Fetched>>> _inFlight = new();
     private readonly string _cache;
+    private readonly Lock _trimGate = new();
 
     public GoModuleProxy(IOptions<ModuleOptions> options, ModuleUpstream upstream, TimeProvider time, ILogger<GoModuleProxy> logger, IMeterFactory meters)
     {
@@ -73,6 +74,7 @@ public sealed partial class GoModuleProxy
         if (Fresh(file, immutable))
         {
             _requests.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+            MarkUsed(file);
             await SendFileAsync(response, file, path).ConfigureAwait(false);
             return;
         }
@@ -100,6 +102,76 @@ public sealed partial class GoModuleProxy
         }
 
         await TextAsync(response, fetched.Status, fetched.Message, fetched.Status is 404 or 410 ? "not-found" : "error").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a hit as the file's access time, which <see cref="Trim"/> orders by (set here
+    /// rather than left to the file system, which often does not keep it); at most once a minute.
+    /// </summary>
+    private void MarkUsed(string file)
+    {
+        try
+        {
+            var now = _time.GetUtcNow().UtcDateTime;
+            if (now - File.GetLastAccessTimeUtc(file) > TimeSpan.FromMinutes(1))
+            {
+                File.SetLastAccessTimeUtc(file, now);
+            }
+        }
+        catch (IOException)
+        {
+            // Trimmed meanwhile: it was sent from the open file all the same.
+        }
+    }
+
+    /// <summary>
+    /// Holds the cache to <see cref="ModuleOptions.CacheBytes"/>: once over, the files used
+    /// least recently (last hit or fetch) go until it is at nine-tenths, never <paramref name="keep"/>.
+    /// Fetches are rare next to hits, so each one measures the whole cache.
+    /// </summary>
+    private void Trim(string keep)
+    {
+        lock (_trimGate)
+        {
+            var files = new DirectoryInfo(_cache).EnumerateFiles("*", SearchOption.AllDirectories)
+                .Where(f => !f.Name.EndsWith(".tmp", StringComparison.Ordinal))
+                .ToList();
+            var total = files.Sum(f => f.Length);
+            if (total <= _options.CacheBytes)
+            {
+                return;
+            }
+
+            var target = _options.CacheBytes / 10 * 9;
+            var removed = 0;
+            foreach (var file in files.OrderBy(f => f.LastAccessTimeUtc > f.LastWriteTimeUtc ? f.LastAccessTimeUtc : f.LastWriteTimeUtc))
+            {
+                if (total <= target)
+                {
+                    break;
+                }
+
+                if (file.FullName == keep)
+                {
+                    continue;
+                }
+
+                // Before the delete: a FileInfo asked for its length afterwards looks again, and throws.
+                var length = file.Length;
+                try
+                {
+                    file.Delete();
+                    total -= length;
+                    removed++;
+                }
+                catch (IOException)
+                {
+                    // Gone already, or in use: the next trim sees it again.
+                }
+            }
+
+            LogTrimmed(_logger, removed, total);
+        }
     }
 
     private bool Fresh(string file, bool immutable)
@@ -154,6 +226,7 @@ public sealed partial class GoModuleProxy
                 // Whole or not at all: a reader never sees half a zip.
                 File.Move(temp, file, overwrite: true);
                 LogFetched(_logger, path);
+                Trim(keep: file);
                 return new Fetched(StatusCodes.Status200OK, "");
             }
             finally
@@ -171,7 +244,8 @@ public sealed partial class GoModuleProxy
     private async Task ChecksumDatabaseAsync(HttpContext context, string path)
     {
         var database = _options.ChecksumDatabase;
-        if (database == "off" || !path.StartsWith($"sumdb/{database}/", StringComparison.Ordinal) || path.Contains("..", StringComparison.Ordinal))
+        if (database == "off" || !path.StartsWith($"sumdb/{database}/", StringComparison.Ordinal) || path.Contains("..", StringComparison.Ordinal)
+            || !ChecksumRequest().IsMatch(path[$"sumdb/{database}/".Length..]))
         {
             // 404 on .../supported tells the go command this proxy does not serve that database.
             await TextAsync(context.Response, StatusCodes.Status404NotFound, "checksum database not served here", "invalid").ConfigureAwait(false);
@@ -221,10 +295,19 @@ public sealed partial class GoModuleProxy
         return text.ToString();
     }
 
-    [GeneratedRegex(@"^(?<module>[a-z0-9.!_~+\-]+(/[a-z0-9.!_~+\-]+)*)/(@v/(list|[^/]+\.(info|mod|zip))|@latest)$")]
+    // Versions as the go command escapes them ("!" before a lower-cased capital): a "?" or "#"
+    // in one would become the upstream URL's query or fragment.
+    [GeneratedRegex(@"^(?<module>[a-z0-9.!_~+\-]+(/[a-z0-9.!_~+\-]+)*)/(@v/(list|[a-z0-9.!_~+\-]+\.(info|mod|zip))|@latest)$")]
     private static partial Regex ModuleRequest();
 
+    /// <summary>The checksum database's own requests (golang.org/x/mod/sumdb): nothing else is passed on.</summary>
+    [GeneratedRegex(@"^(supported|latest|lookup/[a-z0-9.!_~+\-]+(/[a-z0-9.!_~+\-]+)*@[a-z0-9.!_~+\-]+|tile/\d+/(\d+|data)/(x\d{3}/)*\d{3}(\.p/\d+)?)$")]
+    private static partial Regex ChecksumRequest();
+
     private sealed record Fetched(int Status, string Message);
+
+    [LoggerMessage(EventId = 8006, Level = LogLevel.Information, Message = "Module cache over its size: removed {Files} least recently used files, {Bytes} bytes left")]
+    private static partial void LogTrimmed(ILogger logger, int files, long bytes);
 
     [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Module proxy fetched {Path} from the upstream")]
     private static partial void LogFetched(ILogger logger, string path);

@@ -54,13 +54,22 @@ public sealed partial class ModuleSocketServer(GoModuleProxy proxy, string direc
         _app.MapGoModules();
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        // Builders run as an unprivileged user: they may connect, not write to the directory.
+        // Builders run as user 65534: they may reach the socket, not list or write the
+        // directory. Run as root (the usual case, beside the engine's socket), the socket
+        // belongs to that user alone; otherwise every local user may connect to it.
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite |
-                UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+                UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            if (Environment.UserName == "root" && Chown(SocketPath, BuilderUser, BuilderUser) == 0)
+            {
+                File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            else
+            {
+                File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite |
+                    UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+            }
         }
         LogListening(logger, SocketPath);
     }
@@ -91,6 +100,12 @@ public sealed partial class ModuleSocketServer(GoModuleProxy proxy, string direc
             // Not empty, or already gone (DirectoryNotFoundException is an IOException).
         }
     }
+
+    /// <summary>The user builders run as (ContainerSpecs: nobody).</summary>
+    private const int BuilderUser = 65534;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "chown", SetLastError = true)]
+    private static extern int Chown(string path, int owner, int group);
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Module proxy for builders listening on {Socket}")]
     private static partial void LogListening(ILogger logger, string socket);

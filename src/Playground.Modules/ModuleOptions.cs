@@ -47,6 +47,12 @@ public sealed class ModuleOptions
     public long MaxZipBytes { get; set; } = 100L << 20;
 
     /// <summary>
+    /// Size of <see cref="CacheDirectory"/>: after a fetch takes it over, the files used least
+    /// recently go until it is at nine-tenths of this (fetched again when asked for).
+    /// </summary>
+    public long CacheBytes { get; set; } = 2L << 30;
+
+    /// <summary>
     /// Where Playground.Web puts the builders' socket (<c>modules.sock</c>); null: a temporary
     /// directory per process. Read once at start-up. In a container it must be a host path
     /// mounted at the same path, since the engine mounts it into builders.
@@ -72,6 +78,11 @@ internal sealed class ModuleOptionsValidator : IValidateOptions<ModuleOptions>
         if (o.ListCacheTime < TimeSpan.Zero || o.ProxyCooldown < TimeSpan.Zero || o.UpstreamTimeout <= TimeSpan.Zero)
         {
             errors.Add("Modules:ListCacheTime and ProxyCooldown must not be negative; UpstreamTimeout must be positive.");
+        }
+
+        if (o.CacheBytes < o.MaxZipBytes)
+        {
+            errors.Add("Modules:CacheBytes must be at least Modules:MaxZipBytes, or the largest module could not be kept.");
         }
 
         if (o.Proxy is { Length: > 0 } proxy && !(Uri.TryCreate(proxy, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "socks5" or "socks5h" or "socks4" or "socks4a"))

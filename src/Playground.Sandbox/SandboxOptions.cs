@@ -89,6 +89,13 @@ public sealed class SandboxOptions
 
     public long BuilderTmpfsBytes { get; set; } = 384L << 20;
 
+    /// <summary>
+    /// Size of each Go version's build-cache volume: builders trim it to nine-tenths, oldest
+    /// entries first, once it is over (at most once a minute); the standard library and vet
+    /// facts the warm-up produced are never trimmed. 0: never trimmed.
+    /// </summary>
+    public long BuildCacheBytes { get; set; } = 2L << 30;
+
     /// <summary>How long a run may keep producing output after its process exited before the stream is cut.</summary>
     public TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -187,6 +194,11 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         if (o.BinaryCacheBytes < 0)
         {
             errors.Add("Sandbox:BinaryCacheBytes must not be negative (0 turns the cache off).");
+        }
+
+        if (o.BuildCacheBytes < 0)
+        {
+            errors.Add("Sandbox:BuildCacheBytes must not be negative (0: never trimmed).");
         }
         if (o.WarmToolchains < 0)
         {

@@ -52,7 +52,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
 
     /// <summary>Builds a program; <paramref name="tags"/> are its build tags (faketime for playback); <paramref name="vet"/> also runs go vet.</summary>
     public Task<BuildResult> BuildAsync(SandboxImageSet images, string runId, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> tags, CancellationToken cancellationToken, bool vet = false) =>
-        ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = vet }, options.Value.BuildTimeout, cancellationToken);
+        ExecuteAsync(images, runId, new AgentRequest(files, tags, (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = vet, CacheBytes = options.Value.BuildCacheBytes }, options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>
     /// Formats files in the builder (gofmt, or goimports with <paramref name="imports"/>; go.mod
@@ -63,7 +63,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
 
     /// <summary>Builds the program in playback mode and vets it, for a request that is not a run (<c>POST /vet</c>).</summary>
     public Task<BuildResult> VetAsync(SandboxImageSet images, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken) =>
-        ExecuteTrackedAsync("vet-", images, new AgentRequest(files, ["faketime"], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = true }, options.Value.BuildTimeout, cancellationToken);
+        ExecuteTrackedAsync("vet-", images, new AgentRequest(files, ["faketime"], (int)options.Value.BuildTimeout.TotalMilliseconds, options.Value.MaxBinaryBytes, Warm: false) { Vet = true, CacheBytes = options.Value.BuildCacheBytes }, options.Value.BuildTimeout, cancellationToken);
 
     /// <summary>
     /// Compiles the standard library into the cache volume (live and playback), so no request
@@ -242,6 +242,10 @@ internal sealed record AgentRequest(
 
     [JsonPropertyName("fmt")]
     public AgentFormat? Fmt { get; init; }
+
+    /// <summary>The size the agent trims the build cache to after this request (0: never).</summary>
+    [JsonPropertyName("cacheBytes")]
+    public long CacheBytes { get; init; }
 }
 
 internal sealed record AgentFormat([property: JsonPropertyName("imports")] bool Imports);

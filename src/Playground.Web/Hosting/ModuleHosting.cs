@@ -24,9 +24,17 @@ internal static partial class ModuleHosting
         var instance = Unsafe().Replace(builder.Configuration["Sandbox:InstanceName"] ?? Environment.MachineName, "-");
         // The random part keeps two hosts in one process (the tests run several) from sharing,
         // and then deleting, each other's socket directory.
-        var directory = section[nameof(ModuleOptions.SocketDirectory)] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : Path.Combine(Path.GetTempPath(), $"goplay-modules-{instance}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        string directory;
+        if (section[nameof(ModuleOptions.SocketDirectory)] is { Length: > 0 } configured)
+        {
+            directory = Path.GetFullPath(configured);
+        }
+        else
+        {
+            RemoveLeftovers(instance);
+            directory = Path.Combine(Path.GetTempPath(), $"goplay-modules-{instance}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        }
+
         Directory.CreateDirectory(directory);
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ModuleSocketServer>(sp, directory));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModuleSocketServer>());
@@ -36,6 +44,29 @@ internal static partial class ModuleHosting
             o.ChecksumDatabase = modules.Value.ChecksumDatabase;
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Socket directories this instance's earlier processes left behind when they were killed
+    /// (a clean stop removes its own): those whose process is gone.
+    /// </summary>
+    private static void RemoveLeftovers(string instance)
+    {
+        foreach (var leftover in Directory.EnumerateDirectories(Path.GetTempPath(), $"goplay-modules-{instance}-*"))
+        {
+            var rest = Path.GetFileName(leftover)[$"goplay-modules-{instance}-".Length..].Split('-');
+            if (rest.Length == 2 && int.TryParse(rest[0], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(leftover, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another process of this instance got there first, or it is not ours to remove.
+                }
+            }
+        }
     }
 
     [GeneratedRegex("[^A-Za-z0-9_-]")]

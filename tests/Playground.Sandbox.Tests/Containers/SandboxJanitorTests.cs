@@ -62,12 +62,16 @@ public sealed class SandboxJanitorTests(SandboxFixture fixture)
         {
             var removed = await janitor.SweepAsync(CancellationToken.None);
 
+            // The engine is shared: another process's container past the lifetime is swept too
+            // (one was, once, in CI), so only this test's containers are counted on.
             var left = (await DockerCheck.ManagedContainersAsync()).Select(c => c.ID).ToList();
-            Assert.Equal(2, removed);
             Assert.DoesNotContain(orphan, left);
             Assert.DoesNotContain(foreignExpired, left);
             Assert.Contains(foreignLive, left);
-            Assert.Equal(["expired:1", "orphaned:1"], counted.Order(StringComparer.Ordinal));
+            int Counted(string reason) => counted.Where(c => c.StartsWith(reason + ":", StringComparison.Ordinal)).Sum(c => int.Parse(c[(reason.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(1, Counted("orphaned"));
+            Assert.InRange(Counted("expired"), 1, removed - 1);
+            Assert.Equal(removed, Counted("orphaned") + Counted("expired"));
         }
         finally
         {

@@ -181,4 +181,86 @@ public sealed class ModuleProxyTests : IAsyncLifetime
         using var missing = await http.GetAsync(new Uri(proxy.BaseAddress, "/gomod/example.com/nothere/@v/list"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
+
+    [Fact]
+    public async Task Cache_HeldToItsSize_LeastRecentlyUsedGoFirst()
+    {
+        // The module cache kept every version ever fetched.
+        string[] modules = ["greet", "other", "evil", "messy"];
+        var largest = modules.Max(m => new FileInfo(Path.Combine(_upstream.Root, "example.com", m, "@v", "v1.0.0.zip")).Length);
+        var capacity = largest * 5 / 2; // two zips, not three
+        var cache = Path.Combine(_dir, "capped-cache");
+        await using var proxy = await WebProcess.StartProxyAsync(
+            "--Modules:Upstream=" + _upstream.Url, "--Modules:ChecksumDatabase=off", "--Modules:CacheDirectory=" + cache,
+            "--Modules:CacheBytes=" + capacity, "--Modules:MaxZipBytes=" + capacity);
+        using var http = new HttpClient();
+        Uri Zip(string module) => new(proxy.BaseAddress, $"/gomod/example.com/{module}/@v/v1.0.0.zip");
+        int Fetches(string module) => _upstream.Requests.Count(r => r == $"/example.com/{module}/@v/v1.0.0.zip");
+        long CacheSize() => new DirectoryInfo(cache).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+        foreach (var module in modules)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_upstream.Root, "example.com", module, "@v", "v1.0.0.zip")), await http.GetByteArrayAsync(Zip(module)));
+            Assert.InRange(CacheSize(), 1, capacity);
+        }
+
+        // The oldest went and is fetched again; the newest stayed and is served from the cache.
+        await http.GetByteArrayAsync(Zip("greet"));
+        Assert.Equal(2, Fetches("greet"));
+        await http.GetByteArrayAsync(Zip("messy"));
+        Assert.Equal(1, Fetches("messy"));
+        Assert.InRange(CacheSize(), 1, capacity);
+    }
+
+    [Fact]
+    public async Task SocketDirectory_PrivateToBuilders_AndAKilledProcessesLeftoverRemoved()
+    {
+        // A crash left a world-writable socket folder in /tmp, and the socket let every local
+        // user in.
+        var owner = TestOwner.Name("modsock");
+        var leftover = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"goplay-modules-{owner}-2147483646-deadbeef")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(leftover, "modules.sock"), "");
+
+        await using var web = await WebProcess.StartDefaultReadyAsync("--Sandbox:InstanceName=" + owner, "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
+
+        Assert.False(Directory.Exists(leftover), "the killed process's socket folder is still there");
+        var socket = System.Text.RegularExpressions.Regex.Match(web.Log, @"Module proxy for builders listening on (\S+)").Groups[1].Value;
+        Assert.True(File.Exists(socket), web.Log);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute, File.GetUnixFileMode(Path.GetDirectoryName(socket)!));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u", socket]) { RedirectStandardOutput = true })!;
+        Assert.Equal("65534", (await stat.StandardOutput.ReadToEndAsync()).Trim());
+    }
+
+    [Fact]
+    public async Task OddPathsAndQueries_NeverReachTheUpstream()
+    {
+        // The route passed a "?" or "#" inside a version, and any path under sumdb/, upstream.
+        await using var proxy = await WebProcess.StartProxyAsync(
+            "--Modules:Upstream=" + _upstream.Url, "--Modules:ChecksumDatabase=sum.golang.org", "--Modules:CacheDirectory=" + Path.Combine(_dir, "odd-cache"));
+        using var http = new HttpClient();
+        string[] odd =
+        [
+            "/gomod/example.com/greet/@v/v1.0.0%3Fx=1.zip",
+            "/gomod/example.com/greet/@v/v1.0.0%23frag.mod",
+            "/gomod/example.com/greet/@v/v1.0.0.zip%3Fx",
+            "/gomod/sumdb/sum.golang.org/anything/else",
+            "/gomod/sumdb/sum.golang.org/lookup/example.com/greet@v1.0.0%3Fq=1",
+            "/gomod/sumdb/sum.golang.org/tile/8/0/../../x",
+        ];
+        foreach (var path in odd)
+        {
+            using var answer = await http.GetAsync(new Uri(proxy.BaseAddress, path));
+            Assert.True(answer.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)answer.StatusCode}");
+        }
+
+        Assert.DoesNotContain(_upstream.Requests, r => r.Contains("anything", StringComparison.Ordinal) || r.Contains("frag", StringComparison.Ordinal) || r.Contains('?', StringComparison.Ordinal) || r.Contains("x=1", StringComparison.Ordinal));
+
+        // What the protocols name still goes through.
+        using var supported = await http.GetAsync(new Uri(proxy.BaseAddress, "/gomod/sumdb/sum.golang.org/supported"));
+        using var lookup = await http.GetAsync(new Uri(proxy.BaseAddress, "/gomod/sumdb/sum.golang.org/lookup/example.com/greet@v1.0.0"));
+        Assert.Contains("/sumdb/sum.golang.org/supported", _upstream.Requests);
+        Assert.Contains("/sumdb/sum.golang.org/lookup/example.com/greet@v1.0.0", _upstream.Requests);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(proxy.BaseAddress, "/gomod/example.com/greet/@v/v1.0.0.mod"))).StatusCode);
+    }
 }

@@ -35,6 +35,8 @@ type request struct {
 	TimeoutMs int               `json:"timeoutMs"`
 	// MaxBinaryBytes caps the binary; a larger one is a build error with its size.
 	MaxBinaryBytes int64 `json:"maxBinaryBytes"`
+	// CacheBytes is the size the build cache is trimmed to after a request (cache.go); 0: never.
+	CacheBytes int64 `json:"cacheBytes"`
 	// Warm builds the standard library into GOCACHE instead of a program (with Vet: vet's
 	// facts about the packages programs use most).
 	Warm bool `json:"warm"`
@@ -85,6 +87,7 @@ func main() {
 	}
 	resp, bin := build(req)
 	reply(resp, bin)
+	trimCache(req.CacheBytes)
 }
 
 // serve answers build requests one after another on the same stdin and stdout, for a
@@ -107,6 +110,8 @@ func serve() {
 		}
 		resp, bin := build(req)
 		reply(resp, bin)
+		// After the answer: the user waits for none of it.
+		trimCache(req.CacheBytes)
 		if lowOnSpace("/tmp") {
 			// Whatever filled the work area, the next user must not inherit it: exit, and
 			// the pool replaces this builder (it takes only running ones).
@@ -190,9 +195,13 @@ func warm(ctx context.Context, work string, vet bool) response {
 	stamp := toolchainVersion() + " " + warmed
 	if b, err := os.ReadFile(marker); err == nil && string(b) == stamp {
 		if info, err := os.Stat(marker); err == nil && time.Since(info.ModTime()) < 24*time.Hour {
+			if _, err := os.Stat(protectedList()); err != nil {
+				protect(time.Time{})
+			}
 			return response{Status: "ok", Output: "already warm"}
 		}
 	}
+	started := time.Now()
 	if vet {
 		// go vet keeps its own facts about the packages it reads; a first vet of fmt and its
 		// dependencies can take longer than a build may.
@@ -209,6 +218,7 @@ func warm(ctx context.Context, work string, vet bool) response {
 			}
 		}
 	}
+	protect(started)
 	os.WriteFile(marker, []byte(stamp), 0o644)
 	return response{Status: "ok"}
 }
