@@ -19,9 +19,10 @@ internal sealed partial class SandboxReadiness(
     SandboxImages images,
     GoBuilder builder,
     QuietGate quiet,
-    ILogger<SandboxReadiness> logger)
+    ILogger<SandboxReadiness> logger) : IDisposable
 {
     private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, Task<SandboxImageSet>> _prepared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
 
@@ -96,6 +97,27 @@ internal sealed partial class SandboxReadiness(
         }
     }
 
+    /// <summary>
+    /// Cancels every preparation in flight and waits until each has cleaned up after itself
+    /// (its builder container removed). The host must call this before it disposes the engine
+    /// client: a stop during a warm-up once left the warm-up's container behind, its removal
+    /// refused by an already disposed resilience pipeline.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Task[] running;
+        lock (_gate)
+        {
+            running = [.. _prepared.Values];
+        }
+
+        // Their failures (cancellation now among them) are logged where they happen.
+        await Task.WhenAll(running.Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default))).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
     /// <summary>Starts the default toolchain's preparation again if it failed (the health check calls this).</summary>
     public Task? RestartDefault()
     {
@@ -167,7 +189,8 @@ internal sealed partial class SandboxReadiness(
     {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            cts.CancelAfter(TimeSpan.FromMinutes(15));
             var list = await catalog.GetAsync(cts.Token).ConfigureAwait(false);
             var launcher = RequireDefault(list);
             var set = images.Resolve(toolchain, launcher);

@@ -133,4 +133,11 @@ internal sealed class SandboxPreparationService(SandboxReadiness readiness) : Ba
             // Logged by SandboxReadiness; readiness stays unhealthy and the next run retries.
         }
     }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // A version's preparation outlives the wait above (it is shared, not this service's).
+        await readiness.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -86,6 +86,23 @@ public sealed class ServiceFaultTests
     }
 
     [Fact]
+    public async Task Sigterm_WhileTheOtherVersionsArePrepared_NoWarmUpContainerLeft()
+    {
+        // Preparation outlived the host: the engine client was disposed under a warm-up, whose
+        // container was then never removed (about one stop in three, a second after ready).
+        foreach (var delay in new[] { 0.3, 1.0, 1.7, 2.4 })
+        {
+            await using var web = await WebProcess.StartDefaultReadyAsync("--Sandbox:InstanceName=" + TestOwner.Name("fault-prepare"), "--Sandbox:RunnerPoolSize=0", "--Sandbox:BuilderPoolSize=0");
+            await Task.Delay(TimeSpan.FromSeconds(delay));
+
+            web.Terminate();
+            await web.WaitForExitAsync(TimeSpan.FromSeconds(40));
+
+            Assert.True((await DockerCheck.ManagedContainersAsync(web.Owner)).Count == 0, $"containers left after a stop {delay} s after ready:\n" + web.Log);
+        }
+    }
+
+    [Fact]
     public async Task EngineStoppedMidRun_InternalThenReadinessRecoversWithoutRestart()
     {
         await using var web = await WebProcess.StartAsync(
