@@ -18,7 +18,8 @@ for i in "${!args[@]}"; do
     EXTRA=("--Connections:MaxPerClient=${args[$((i + 1))]}" "--Connections:MaxTotal=$((${args[$((i + 1))]} + 100))")
   fi
 done
-PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 "${EXTRA[@]}" ${SERVER_ARGS:-} >"$LOG" 2>&1 &
+# Each bench client is a user of its own, named in X-Forwarded-For as an edge proxy would.
+PORT=$PORT "$ROOT/scripts/start.sh" --Scheduler:QueueLimit=20 --Network:TrustedProxies:0=127.0.0.1 "${EXTRA[@]}" ${SERVER_ARGS:-} >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 

@@ -191,12 +191,22 @@ namespace Playground.Bench
         }
     }
 
-    /// <summary>One SignalR connection, as a browser tab would hold it.</summary>
+    /// <summary>
+    /// One SignalR connection, as a browser tab would hold it, of a user of its own: the server
+    /// keys fairness and queue places on the client address, and believes X-Forwarded-For from
+    /// loopback for the bench (bench/run.sh), as it would from its edge proxy. The addresses are
+    /// from 198.18.0.0/15, the range set aside for benchmarks.
+    /// </summary>
     internal sealed class Client(HubConnection connection, string? goVersion) : IAsyncDisposable
     {
+        private static int _users;
+
         public static async Task<Client> ConnectAsync(Uri server, string? goVersion = null)
         {
-            var connection = new HubConnectionBuilder().WithUrl(new Uri(server, "hubs/run")).Build();
+            var user = Interlocked.Increment(ref _users);
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(server, "hubs/run"), o => o.Headers["X-Forwarded-For"] = $"198.18.{(user >> 8) & 255}.{user & 255}")
+                .Build();
             await connection.StartAsync();
             return new Client(connection, goVersion);
         }
