@@ -76,7 +76,7 @@ internal sealed class RunScheduler(IOptions<SchedulerOptions> options, TimeProvi
 
             if (queue.Count >= o.QueueLimitPerClient)
             {
-                throw new SchedulerBusyException($"You already have {queue.Count} runs waiting.", RetryAfterLocked(o));
+                throw new SchedulerBusyException($"You already have {queue.Count} {(queue.Count == 1 ? "run" : "runs")} waiting.", RetryAfterLocked(o));
             }
 
             waiter = new Waiter(clientId, position);

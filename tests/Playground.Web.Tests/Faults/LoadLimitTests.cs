@@ -86,7 +86,7 @@ public sealed class LoadLimitTests
         else
         {
             Assert.Equal(RunOutcome.Rejected, other.Outcome);
-            Assert.Contains("You already have 1 runs waiting", other.Data, StringComparison.Ordinal);
+            Assert.Contains("You already have 1 run waiting", other.Data, StringComparison.Ordinal);
         }
 
         await stop.CancelAsync();
