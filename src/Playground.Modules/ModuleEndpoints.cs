@@ -55,13 +55,14 @@ public sealed partial class ModuleSocketServer(GoModuleProxy proxy, string direc
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         // Builders run as user 65534: they may reach the socket, not list or write the
-        // directory. Run as root (the usual case, beside the engine's socket), the socket
-        // belongs to that user alone; otherwise every local user may connect to it.
+        // directory. Where this process may give the socket to that user (as root, the usual
+        // case beside the engine's socket), it is that user's alone; otherwise every local
+        // user may connect to it.
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                 UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-            if (Environment.UserName == "root" && Chown(SocketPath, BuilderUser, BuilderUser) == 0)
+            if (Chown(SocketPath, BuilderUser, BuilderUser) == 0)
             {
                 File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }

@@ -31,8 +31,9 @@ internal static partial class ModuleHosting
         }
         else
         {
-            RemoveLeftovers(instance);
-            directory = Path.Combine(Path.GetTempPath(), $"goplay-modules-{instance}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+            var prefix = $"goplay-modules-{instance}-";
+            RemoveLeftovers(prefix);
+            directory = Path.Combine(Path.GetTempPath(), $"{prefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         }
 
         Directory.CreateDirectory(directory);
@@ -48,13 +49,14 @@ internal static partial class ModuleHosting
 
     /// <summary>
     /// Socket directories this instance's earlier processes left behind when they were killed
-    /// (a clean stop removes its own): those whose process is gone.
+    /// (a clean stop removes its own): those named <paramref name="prefix"/><c>{pid}-{random}</c>
+    /// whose process is gone.
     /// </summary>
-    private static void RemoveLeftovers(string instance)
+    private static void RemoveLeftovers(string prefix)
     {
-        foreach (var leftover in Directory.EnumerateDirectories(Path.GetTempPath(), $"goplay-modules-{instance}-*"))
+        foreach (var leftover in Directory.EnumerateDirectories(Path.GetTempPath(), prefix + "*"))
         {
-            var rest = Path.GetFileName(leftover)[$"goplay-modules-{instance}-".Length..].Split('-');
+            var rest = Path.GetFileName(leftover)[prefix.Length..].Split('-');
             if (rest.Length == 2 && int.TryParse(rest[0], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
             {
                 try

@@ -12,10 +12,13 @@ internal sealed class StdinQueue(long limit)
     private readonly Channel<ReadOnlyMemory<byte>> _queue = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private long _queued;
 
+    /// <summary>The limit is reached: whatever comes now is dropped, so there is no need to copy it.</summary>
+    public bool IsFull => _queued >= limit;
+
     /// <summary>Queues <paramref name="bytes"/> (owned by the queue from now on) unless the limit is already reached.</summary>
     public void Write(ReadOnlyMemory<byte> bytes)
     {
-        if (_queued >= limit)
+        if (IsFull)
         {
             return;
         }

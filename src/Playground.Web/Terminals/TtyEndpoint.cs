@@ -96,7 +96,7 @@ internal static class TtyEndpoint
             {
                 await kill.CancelAsync();
             }
-            else
+            else if (!stdin.IsFull)
             {
                 // A copy: the socket reuses its receive buffer for the next frame.
                 var line = frame.Type == WebSocketMessageType.Text && data[^1] != (byte)'\n';

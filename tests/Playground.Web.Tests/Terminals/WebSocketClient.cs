@@ -16,6 +16,25 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     public static async Task<WebSocketClient> ConnectAsync(Uri server, string pathAndQuery, string? origin = null, string? forwardedFor = null)
     {
+        var socket = NewSocket(origin, forwardedFor);
+        var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await socket.ConnectAsync(builder.Uri, timeout.Token);
+        return new WebSocketClient(socket);
+    }
+
+    /// <summary>The HTTP status a refused handshake got.</summary>
+    public static async Task<HttpStatusCode> RefusedStatusAsync(Uri server, string pathAndQuery, string? origin, string? forwardedFor = null)
+    {
+        using var socket = NewSocket(origin, forwardedFor);
+        var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(builder.Uri, CancellationToken.None));
+        return socket.HttpStatusCode;
+    }
+
+    /// <summary>A client socket that keeps the handshake's answer, with the request headers a test names.</summary>
+    private static ClientWebSocket NewSocket(string? origin, string? forwardedFor)
+    {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         if (origin is not null)
@@ -28,30 +47,7 @@ public sealed class WebSocketClient : IAsyncDisposable
             socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
         }
 
-        var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await socket.ConnectAsync(builder.Uri, timeout.Token);
-        return new WebSocketClient(socket);
-    }
-
-    /// <summary>The HTTP status a refused handshake got.</summary>
-    public static async Task<HttpStatusCode> RefusedStatusAsync(Uri server, string pathAndQuery, string? origin, string? forwardedFor = null)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        if (origin is not null)
-        {
-            socket.Options.SetRequestHeader("Origin", origin);
-        }
-
-        if (forwardedFor is not null)
-        {
-            socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
-        }
-
-        var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(builder.Uri, CancellationToken.None));
-        return socket.HttpStatusCode;
+        return socket;
     }
 
     public Task SendTextAsync(string text) =>
