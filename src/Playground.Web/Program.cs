@@ -63,6 +63,8 @@ app.MapPlaygroundMetrics();
 // Created now (after the meter provider, which the line above builds), not at the first
 // connection: its series are exported at zero from the start.
 app.Services.GetRequiredService<WebMetrics>();
+// Before the hub's middleware, which tells a WebSocket transport from the others.
+app.UseWebSockets();
 app.MapRealtime();
 app.MapTerminals();
 app.MapGoDevApi();

@@ -116,9 +116,10 @@ internal sealed partial class SandboxRunService(
 
         if (hadRuns)
         {
-            // The last events are handed to the transports, which write them to their sockets
-            // asynchronously and give no signal when that is done; the connections are closed
-            // right after this returns. A short pause lets those writes reach the clients.
+            // The last events are handed to the transports, which queue them (and SignalR its
+            // stream's completion, after the last event) with no signal when that is done; the
+            // connections are closed right after this returns, gracefully, sending what is
+            // queued. A short pause lets the transports queue what they were given.
             Task.Delay(FlushGrace, time).Wait(CancellationToken.None);
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Playground.Sandbox.Runs;
 using Playground.Web.Clients;
 using Playground.Web.Terminals;
 
@@ -9,6 +10,9 @@ internal static class RealtimeEndpoints
 {
     /// <summary>The hub must accept the largest source a run may have, plus JSON overhead.</summary>
     private const long MaxHubMessageBytes = 2L << 20;
+
+    /// <summary>How long shutdown waits for the hub's connections to send what they hold.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
@@ -21,6 +25,7 @@ internal static class RealtimeEndpoints
                 o.KeepAliveInterval = clientTimeout / 2;
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull);
+        builder.Services.AddSingleton<HubConnections>();
         return builder;
     }
 
@@ -43,16 +48,45 @@ internal static class RealtimeEndpoints
                 }
 
                 // A client over its connection cap is told so before it opens one.
-                if (context.Request.Path.Value?.EndsWith("/negotiate", StringComparison.OrdinalIgnoreCase) == true
-                    && context.RequestServices.GetRequiredService<ConnectionLimiter>().Check(ClientAddresses.Of(context)) is { } full)
+                var limiter = context.RequestServices.GetRequiredService<ConnectionLimiter>();
+                if (context.Request.Path.Value?.EndsWith("/negotiate", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    await full.ExecuteAsync(context).ConfigureAwait(false);
+                    if (limiter.Check(ClientAddresses.Of(context)) is { } full)
+                    {
+                        await full.ExecuteAsync(context).ConfigureAwait(false);
+                        return;
+                    }
+                }
+                else if (context.WebSockets.IsWebSocketRequest || IsEventStream(context.Request))
+                {
+                    // A transport that lives as long as its request is counted from the moment
+                    // it arrives, not from the hub's OnConnected, which runs after the client was
+                    // already told it is connected. (Long polling is counted by the hub.)
+                    using var lease = limiter.TryOpen(ClientAddresses.Of(context), RunTransports.SignalR, out var refusal);
+                    if (lease is null)
+                    {
+                        await refusal!.ExecuteAsync(context).ConfigureAwait(false);
+                        return;
+                    }
+
+                    using var transport = context.RequestServices.GetRequiredService<HubConnections>().TransportOpened();
+                    context.Items[HubConnections.LeaseKey] = lease;
+                    await next(context).ConfigureAwait(false);
                     return;
                 }
 
                 await next(context).ConfigureAwait(false);
             }));
         app.MapHub<RunHub>("/hubs/run");
+
+        // Registered after MapHub, whose connection manager registers its own closing at
+        // ApplicationStopping: callbacks run in reverse order, so this one runs first (and
+        // after the run service's, registered at the first run, has told every run).
+        var hubs = app.Services.GetRequiredService<HubConnections>();
+        app.Lifetime.ApplicationStopping.Register(() => hubs.CloseAll(CloseGrace));
         return app;
     }
+
+    private static bool IsEventStream(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 }

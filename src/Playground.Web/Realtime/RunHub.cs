@@ -13,31 +13,41 @@ namespace Playground.Web.Realtime;
 /// like any other end. Disposing the subscription abandons the run (the client wants no
 /// answer): the program is killed and its container removed all the same.
 /// </summary>
-internal sealed class RunHub(IRunService runs, ConnectionLimiter connections) : Hub
+internal sealed class RunHub(IRunService runs, ConnectionLimiter connections, HubConnections hubs) : Hub
 {
     private const string ConnectionKey = "playground.connection";
     private const string RunsKey = "playground.runs";
 
     public override Task OnConnectedAsync()
     {
-        // Negotiate was refused over a cap (RealtimeEndpoints); this catches the ones that
-        // raced past it, and transports that skip negotiate.
-        var lease = connections.TryOpen(ClientId(), RunTransports.SignalR, out _);
-        if (lease is null)
+        // WebSocket and event-stream transports were counted when their request arrived
+        // (RealtimeEndpoints); long polling, whose requests come and go, is counted here.
+        if (Context.GetHttpContext()?.Items.ContainsKey(HubConnections.LeaseKey) != true)
         {
-            Context.Abort();
-            return Task.CompletedTask;
+            var lease = connections.TryOpen(ClientId(), RunTransports.SignalR, out _);
+            if (lease is null)
+            {
+                Context.Abort();
+                return Task.CompletedTask;
+            }
+
+            // Hubs are created per call: the connection's own items carry what outlives a call.
+            Context.Items[ConnectionKey] = lease;
         }
 
-        // Hubs are created per call: the connection's own items carry what outlives a call.
-        Context.Items[ConnectionKey] = lease;
+        hubs.Connected(Context);
         Context.Items[RunsKey] = new ConcurrentDictionary<CancellationTokenSource, bool>();
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        (Context.Items[ConnectionKey] as IDisposable)?.Dispose();
+        if (Context.Items.TryGetValue(ConnectionKey, out var lease))
+        {
+            (lease as IDisposable)?.Dispose();
+        }
+
+        hubs.Disconnected(Context);
         return base.OnDisconnectedAsync(exception);
     }
 

@@ -17,7 +17,6 @@ internal static class TerminalEndpoints
 
     public static WebApplication MapTerminals(this WebApplication app)
     {
-        app.UseWebSockets();
         app.Map("/ws/v1/run", RunSocketEndpoint.HandleAsync);
         app.Map("/ws/v1/tty", TtyEndpoint.HandleAsync);
         app.Map("/socket", PlaygroundSocketEndpoint.HandleAsync);
