@@ -6,7 +6,6 @@ using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Bench;
-using Playground.Sandbox.Runs;
 
 var server = new Uri(Arg("--server", "http://127.0.0.1:5099/"));
 var repeat = int.Parse(Arg("--repeat", "15"), CultureInfo.InvariantCulture);

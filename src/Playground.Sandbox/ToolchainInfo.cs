@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Playground.Sandbox.Runs;
 using Playground.Sandbox.Toolchains;
 
 namespace Playground.Sandbox;

@@ -28,6 +28,10 @@ export interface RunEvent {
   peakMemoryBytes?: number;
   binaryBytes?: number;
   retryAfterSeconds?: number;
+  // On the final event: the program had no main and its tests ran.
+  isTest?: boolean;
+  // On a vet event: vet did not finish (time or memory), so its findings are unknown.
+  vetUnfinished?: boolean;
 }
 
 /** What a finished run produced, as the embed's postMessage API reports it. */

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
 using Docker.DotNet;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Running;
 

@@ -1,4 +1,3 @@
-using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Running;
 

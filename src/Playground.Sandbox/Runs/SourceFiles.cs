@@ -1,7 +1,7 @@
 namespace Playground.Sandbox.Runs;
 
 /// <summary>Turns a request's <c>files</c> or <c>source</c> into a checked file set, or says why not.</summary>
-internal static class SourceFiles
+public static class SourceFiles
 {
     public const string DefaultFileName = "prog.go";
     private const int MaxNameLength = 200;
@@ -193,7 +193,7 @@ internal static class SourceFiles
     private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }
 
-internal sealed record SourceResult(IReadOnlyDictionary<string, string>? Files, string? Error)
+public sealed record SourceResult(IReadOnlyDictionary<string, string>? Files, string? Error)
 {
     public static SourceResult Ok(IReadOnlyDictionary<string, string> files) => new(files, null);
 

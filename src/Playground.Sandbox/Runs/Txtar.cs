@@ -6,7 +6,7 @@ namespace Playground.Sandbox.Runs;
 /// The txtar archive format the Go playground uses for several files: text before the
 /// first <c>-- name --</c> line is <c>prog.go</c> (dropped when it is only blank).
 /// </summary>
-internal static class Txtar
+public static class Txtar
 {
     public static (IReadOnlyDictionary<string, string>? Files, string? Error) Parse(string text)
     {

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Building;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Running;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Telemetry;
 

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Web.Api;
 

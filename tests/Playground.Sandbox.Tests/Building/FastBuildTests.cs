@@ -149,6 +149,6 @@ public sealed class FastBuildTests(SandboxFixture fixture)
 
     private static async Task<RunRecording> RunIfBuiltAsync(SandboxInstance sandbox, BuildResult build, Dictionary<string, string> files, SandboxImageSet images) =>
         build.Status == BuildStatus.Ok
-            ? await RunRecording.RunAsync(sandbox.Runs, new Sandbox.Runs.RunRequest { Files = files, GoVersion = images.GoVersion })
+            ? await RunRecording.RunAsync(sandbox.Runs, new RunRequest { Files = files, GoVersion = images.GoVersion })
             : new RunRecording([]);
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Playground.Sandbox.Containers;
-using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
 using Playground.Testing;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
 using Playground.Sandbox.Running;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Tests.Running;
 

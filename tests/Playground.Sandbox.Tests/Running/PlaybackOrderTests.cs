@@ -1,5 +1,4 @@
 using Playground.Sandbox.Running;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Sandbox.Tests.Running;
 

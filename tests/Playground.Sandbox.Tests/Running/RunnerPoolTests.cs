@@ -1,7 +1,6 @@
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Running;
-using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
 using Playground.Testing;
 

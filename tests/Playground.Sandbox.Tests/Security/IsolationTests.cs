@@ -1,4 +1,3 @@
-using Playground.Sandbox.Runs;
 using Playground.Sandbox.Tests.Infrastructure;
 using Playground.Testing;
 

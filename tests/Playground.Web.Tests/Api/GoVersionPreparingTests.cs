@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Docker.DotNet.Models;
 using Playground.Sandbox.Images;
-using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 

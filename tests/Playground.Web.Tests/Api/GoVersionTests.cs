@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Playground.Sandbox;
-using Playground.Sandbox.Runs;
 using Playground.Web.Tests.Infrastructure;
 
 namespace Playground.Web.Tests.Api;

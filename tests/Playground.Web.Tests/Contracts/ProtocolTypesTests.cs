@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Playground.Sandbox.Runs;
 using Playground.Web.Tests.Browser;
 
 namespace Playground.Web.Tests.Contracts;

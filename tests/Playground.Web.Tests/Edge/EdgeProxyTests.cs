@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 using Playground.Web.Tests.Terminals;

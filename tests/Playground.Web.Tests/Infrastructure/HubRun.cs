@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
-using Playground.Sandbox.Runs;
 
 namespace Playground.Web.Tests.Infrastructure;
 

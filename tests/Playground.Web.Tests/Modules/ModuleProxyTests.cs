@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Playground.Sandbox.Containers;
-using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
-using Playground.Sandbox.Runs;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
 

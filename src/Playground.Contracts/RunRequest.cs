@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Playground.Sandbox.Runs;
+namespace Playground.Contracts;
 
 /// <summary>What a client asks to run: files (or one source text, possibly txtar) and options.</summary>
 public sealed record RunRequest

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Playground.Sandbox.Runs;
+namespace Playground.Contracts;
 
 /// <summary>One step of a run as clients see it; absent fields are omitted on the wire.</summary>
 public sealed record RunEvent
@@ -31,13 +31,15 @@ public sealed record RunEvent
     public long? DelayNs { get; init; }
 
     /// <summary>On the final event: the program had no main and its tests ran (go.dev's <c>IsTest</c>).</summary>
-    internal bool IsTest { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool IsTest { get; init; }
 
     /// <summary>
     /// On a vet event: vet did not finish (timed out or ran out of memory; <see cref="Data"/>
     /// says which), so its findings are unknown. An answer holding one is never cached.
     /// </summary>
-    internal bool VetUnfinished { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VetUnfinished { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunOutcome? Outcome { get; init; }
