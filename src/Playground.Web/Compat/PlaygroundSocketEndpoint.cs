@@ -35,15 +35,14 @@ internal static class PlaygroundSocketEndpoint
             return refusal;
         }
 
-        var clientId = ClientAddresses.Of(context);
-        using var connection = connections.TryOpen(clientId, RunTransports.Socket, out var full);
-        if (connection is null)
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Socket, options.Value, time, lifetime.ApplicationStopping);
+        if (accepted is null)
         {
             return full!;
         }
 
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
+        await using var socket = accepted;
+        var clientId = ClientAddresses.Of(context);
         var processes = new ConcurrentDictionary<string, Process>();
         try
         {

@@ -28,21 +28,18 @@ internal static class RunSocketEndpoint
             return refusal;
         }
 
-        var client = ClientAddresses.Of(context);
-        using var connection = connections.TryOpen(client, RunTransports.WebSocket, out var full);
-        if (connection is null)
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.WebSocket, options.Value, time, lifetime.ApplicationStopping);
+        if (accepted is null)
         {
             return full!;
         }
 
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
+        await using var socket = accepted;
+        var client = ClientAddresses.Of(context);
         var session = new Session(socket, runs, client, sandbox.Value.StdinLimitBytes);
         await session.RunAsync();
         return Results.Empty;
     }
-
-    private sealed record ClientMessage(string? Type, RunRequest? Request, string? Data);
 
     private sealed class Session(TerminalSocket socket, IRunService runs, string clientId, long stdinLimit)
     {

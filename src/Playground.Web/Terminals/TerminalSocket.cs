@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Playground.Web.Clients;
 
 namespace Playground.Web.Terminals;
 
@@ -31,10 +32,14 @@ internal readonly record struct Frame(WebSocketMessageType Type, ReadOnlyMemory<
 internal sealed class TerminalSocket : IAsyncDisposable
 {
     private readonly WebSocket _socket;
+    private readonly IDisposable _lease;
+    private readonly CancellationTokenRegistration _stopping;
     private readonly TerminalOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _ended;
+    private const string ShuttingDown = "server shutting down";
+
     /// <summary>What an idle connection holds for receiving; it grows for a larger frame, up to the limit.</summary>
     private const int SmallBuffer = 4096;
 
@@ -43,19 +48,58 @@ internal sealed class TerminalSocket : IAsyncDisposable
     private readonly Task _watchdog;
     private long _lastActivity;
     private int _busy;
+    private int _serverStopping;
     private int _closeRequested;
 
-    public TerminalSocket(WebSocket socket, TerminalOptions options, TimeProvider time, CancellationToken aborted, CancellationToken stopping)
+    private TerminalSocket(WebSocket socket, IDisposable lease, TerminalOptions options, TimeProvider time, CancellationToken aborted, CancellationToken stopping)
     {
         _socket = socket;
+        _lease = lease;
         _options = options;
         _time = time;
         // Not the frame limit up front: 2 MiB for each of thousands of idle connections.
         _buffer = new byte[Math.Min(SmallBuffer, options.MaxFrameBytes)];
         _ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         _started = _lastActivity = time.GetTimestamp();
-        stopping.Register(() => _ = CloseAsync(CloseStatus.GoingAway, "server shutting down"));
+        // A socket with a run waits for that run's last event (the server stops it and says
+        // why) and closes after it; an idle one closes now. Unregistered at dispose: the
+        // application's token would otherwise keep every connection ever served (its buffer
+        // included) alive until the process stops.
+        _stopping = stopping.Register(() =>
+        {
+            Volatile.Write(ref _serverStopping, 1);
+            if (Volatile.Read(ref _busy) == 0)
+            {
+                _ = CloseAsync(CloseStatus.GoingAway, ShuttingDown);
+            }
+        });
         _watchdog = WatchAsync();
+    }
+
+    /// <summary>
+    /// Counts the connection against its client's caps and accepts it, or gives the refusal
+    /// to answer instead (before any WebSocket is accepted). The socket holds the count
+    /// until it is disposed.
+    /// </summary>
+    public static async Task<(TerminalSocket? Socket, IResult? Refusal)> AcceptAsync(
+        HttpContext context, ConnectionLimiter connections, string transport, TerminalOptions options, TimeProvider time, CancellationToken stopping)
+    {
+        var lease = connections.TryOpen(ClientAddresses.Of(context), transport, out var full);
+        if (lease is null)
+        {
+            return (null, full);
+        }
+
+        try
+        {
+            var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            return (new TerminalSocket(webSocket, lease, options, time, context.RequestAborted, stopping), null);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Cancelled when the connection is over: runs started for it must stop.</summary>
@@ -126,8 +170,11 @@ internal sealed class TerminalSocket : IAsyncDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref _busy);
                 Touch();
+                if (Interlocked.Decrement(ref _busy) == 0 && Volatile.Read(ref _serverStopping) == 1)
+                {
+                    await CloseAsync(CloseStatus.GoingAway, ShuttingDown).ConfigureAwait(false);
+                }
             }
         });
     }
@@ -256,11 +303,14 @@ internal sealed class TerminalSocket : IAsyncDisposable
     {
         await _ended.CancelAsync().ConfigureAwait(false);
         await _watchdog.ConfigureAwait(false);
+        await _stopping.DisposeAsync().ConfigureAwait(false);
         if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
             _socket.Abort();
         }
 
+        _socket.Dispose();
+        _lease.Dispose();
         _ended.Dispose();
         _sendLock.Dispose();
     }

@@ -71,15 +71,14 @@ internal static class TtyEndpoint
             Args = query["arg"].Where(a => a is not null).Select(a => a!).ToList(),
         };
 
-        var client = ClientAddresses.Of(context);
-        using var connection = connections.TryOpen(client, RunTransports.Tty, out var full);
-        if (connection is null)
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Tty, options.Value, time, lifetime.ApplicationStopping);
+        if (accepted is null)
         {
             return full!;
         }
 
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
-        await using var socket = new TerminalSocket(webSocket, options.Value, time, context.RequestAborted, lifetime.ApplicationStopping);
+        await using var socket = accepted;
+        var client = ClientAddresses.Of(context);
         var stdin = new StdinQueue(sandbox.Value.StdinLimitBytes);
         using var kill = new CancellationTokenSource();
         var input = new RunInput(stdin.ReadAllAsync(socket.Ended), kill.Token) { ClientId = client, Transport = RunTransports.Tty };

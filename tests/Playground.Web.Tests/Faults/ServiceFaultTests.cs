@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
+using Playground.Web.Tests.Terminals;
 
 namespace Playground.Web.Tests.Faults;
 
@@ -81,6 +82,42 @@ public sealed class ServiceFaultTests
         Assert.Equal(RunEventKind.Error, final.Kind);
         Assert.Equal(RunOutcome.Internal, final.Outcome);
         Assert.StartsWith("The server is shutting down", final.Data, StringComparison.Ordinal);
+        Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
+    }
+
+    [Fact]
+    public async Task Sigterm_MidRun_TerminalSocketsGetTheRunsEndThenTheClose()
+    {
+        // Each socket closed itself from its own stopping callback, which runs before the run
+        // service's when the socket opened after the server's first run: the run's end was lost.
+        await using var web = await WebProcess.StartAsync("--Sandbox:InstanceName=" + TestOwner.Name("fault-sigterm-ws"), "--Sandbox:RunnerPoolSize=0");
+        await using (var first = await WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/run"))
+        {
+            await first.SendJsonAsync(new { type = "run", request = new { files = new Dictionary<string, string> { ["prog.go"] = "package main\n\nfunc main() {}\n" } } });
+            Assert.Equal("exit", (await first.ReceiveRunAsync())[^1].GetProperty("kind").GetString());
+        }
+
+        await using var run = await WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/run");
+        await run.SendJsonAsync(new { type = "run", request = new { files = new Dictionary<string, string> { ["prog.go"] = Sleeper } } });
+        while (await run.ReceiveAsync() is { } frame && !frame.Text.Contains("\"stdout\"", StringComparison.Ordinal))
+        {
+        }
+
+        await using var tty = await WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/tty?code=" + Uri.EscapeDataString(Sleeper));
+        Assert.Equal("started\n", (await tty.ReceiveAsync())?.Text);
+
+        web.Terminate();
+        var final = (await run.ReceiveRunAsync())[^1];
+        Assert.Equal("internal", final.GetProperty("outcome").GetString());
+        Assert.StartsWith("The server is shutting down", final.GetProperty("data").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await run.ReceiveUntilCloseAsync());
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, run.Socket.CloseStatus);
+
+        var ttyFrames = await tty.ReceiveUntilCloseAsync();
+        Assert.StartsWith("The server is shutting down", string.Concat(ttyFrames.Select(f => f.Text)), StringComparison.Ordinal);
+        Assert.Equal("internal", tty.Socket.CloseStatusDescription);
+
+        await web.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
     }
 
