@@ -207,7 +207,7 @@ internal static class Cli
         {
             return command switch
             {
-                "run" => await RunAsync(server, console, files, rest.Skip(2).ToList(), new RunOptions(mode, vet, goVersion), forwardStdin: path != "-"),
+                "run" => await RunAsync(server, console, files, rest.Skip(2).ToList(), new RunOptions(mode == "playback" ? RunMode.Playback : RunMode.Live, vet, goVersion), forwardStdin: path != "-"),
                 "share" => await ToolCommands.ShareAsync(server, console, files),
                 "fmt" => await ToolCommands.FormatAsync(server, console, path, files, write, imports, goVersion),
                 _ => UsageError(console, $"unknown command {command}"),

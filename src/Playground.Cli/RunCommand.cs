@@ -13,6 +13,9 @@ namespace Playground.Cli;
 /// </summary>
 internal sealed class RunCommand(Server server, Terminal console) : IDisposable
 {
+    /// <summary>The server's JSON: camelCase, fields left out when null.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private ClientWebSocket? _socket;
     private bool _interrupted;
@@ -32,7 +35,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
             }
 
             _interrupted = true;
-            _ = SendAsync(new JsonObject { ["type"] = "kill" });
+            _ = SendAsync(RunSocketMessage.KillRun);
         });
 
         try
@@ -45,25 +48,22 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
             return ExitCodes.Unavailable;
         }
 
-        var request = new JsonObject
+        var request = new RunRequest
         {
-            ["files"] = new JsonObject(files.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))),
-            ["mode"] = options.Mode,
-            ["withVet"] = options.Vet,
-            ["args"] = new JsonArray(args.Select(a => (JsonNode?)a).ToArray()),
+            Files = files,
+            Mode = options.Mode,
+            WithVet = options.Vet,
+            Args = args,
+            GoVersion = string.IsNullOrEmpty(options.GoVersion) ? null : options.GoVersion,
         };
-        if (!string.IsNullOrEmpty(options.GoVersion))
-        {
-            request["goVersion"] = options.GoVersion;
-        }
-        await SendAsync(new JsonObject { ["type"] = "run", ["request"] = request }).ConfigureAwait(false);
+        await SendAsync(RunSocketMessage.Start(request)).ConfigureAwait(false);
         if (forwardStdin)
         {
             _ = Task.Run(() => ForwardStdinAsync(stop.Token));
         }
         else
         {
-            await SendAsync(new JsonObject { ["type"] = "stdin-close" }).ConfigureAwait(false);
+            await SendAsync(RunSocketMessage.EndOfInput).ConfigureAwait(false);
         }
 
         try
@@ -108,63 +108,90 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
                 continue;
             }
 
-            var e = JsonNode.Parse(message.ToArray())!.AsObject();
+            var exitCode = Parse(message.ToArray()) is { } e ? Handle(e) : Unknown(message.ToArray());
             message.SetLength(0);
-            if (Handle(e) is { } exitCode)
+            if (exitCode is { } code)
             {
-                return exitCode;
+                return code;
             }
         }
     }
 
-    /// <summary>Shows one event; returns the exit code once the run has ended.</summary>
-    private int? Handle(JsonObject e)
+    private static RunEvent? Parse(byte[] json)
     {
-        var data = (string?)e["data"] ?? "";
-        switch ((string?)e["kind"])
+        try
         {
-            case "preparing":
+            return JsonSerializer.Deserialize<RunEvent>(json, Json);
+        }
+        catch (JsonException)
+        {
+            // A newer server's event kind or outcome.
+            return null;
+        }
+    }
+
+    /// <summary>An event this goplay does not know: ignored, unless it ends the run.</summary>
+    private int? Unknown(byte[] json)
+    {
+        var e = JsonNode.Parse(json)?.AsObject();
+        if ((string?)e?["kind"] is not ("exit" or "error"))
+        {
+            return null;
+        }
+
+        console.ClearStatus(ref _statusShown);
+        console.Error($"goplay: the run ended with an outcome this goplay does not know ({(string?)e["outcome"]}): {((string?)e["data"] ?? "").TrimEnd('\n')}");
+        return ExitCodes.Unavailable;
+    }
+
+    /// <summary>Shows one event; returns the exit code once the run has ended.</summary>
+    private int? Handle(RunEvent e)
+    {
+        var data = e.Data ?? "";
+        switch (e.Kind)
+        {
+            case RunEventKind.Preparing:
                 console.Status(data.TrimEnd('\n'), ref _statusShown);
                 return null;
-            case "queued":
-                console.Status($"queued #{(int?)e["position"]}…", ref _statusShown);
+            case RunEventKind.Queued:
+                console.Status($"queued #{e.Position}…", ref _statusShown);
                 return null;
-            case "building":
+            case RunEventKind.Building:
                 console.Status("building…", ref _statusShown);
                 return null;
-            case "built":
+            case RunEventKind.Built:
                 console.ClearStatus(ref _statusShown);
                 return null;
-            case "vet":
+            case RunEventKind.Vet:
                 console.ClearStatus(ref _statusShown);
                 console.Warning(data.TrimEnd('\n'));
                 return null;
-            case "stdout":
+            case RunEventKind.Stdout:
                 console.ClearStatus(ref _statusShown);
                 console.Out(data);
                 return null;
-            case "stderr":
+            case RunEventKind.Stderr:
                 console.ClearStatus(ref _statusShown);
                 console.Err(data);
                 return null;
-            case "exit":
-            case "error":
+            case RunEventKind.Exit or RunEventKind.Error:
                 console.ClearStatus(ref _statusShown);
-                var outcome = (string?)e["outcome"] ?? "internal";
-                if (outcome != "exited" && data.Length > 0)
+                var outcome = e.Outcome ?? RunOutcome.Internal;
+                if (outcome != RunOutcome.Exited && data.Length > 0)
                 {
                     console.Error(data.TrimEnd('\n'));
                 }
 
+                // Every outcome listed, no discard: a new one fails the build until it is mapped here.
                 return outcome switch
                 {
-                    "exited" => (int?)e["exitCode"] ?? 0,
-                    "timeout" or "build-timeout" => ExitCodes.TimeLimit,
-                    "build-error" => ExitCodes.BuildFailed,
-                    "rejected" => ExitCodes.Rejected,
-                    "killed" => _interrupted ? ExitCodes.Interrupted : ExitCodes.Killed,
-                    "oom" or "output-limit" => ExitCodes.Killed,
-                    _ => ExitCodes.Unavailable,
+                    RunOutcome.Exited => e.ExitCode ?? 0,
+                    RunOutcome.Timeout or RunOutcome.BuildTimeout => ExitCodes.TimeLimit,
+                    RunOutcome.BuildError => ExitCodes.BuildFailed,
+                    RunOutcome.Rejected => ExitCodes.Rejected,
+                    RunOutcome.Killed => _interrupted ? ExitCodes.Interrupted : ExitCodes.Killed,
+                    RunOutcome.Oom or RunOutcome.OutputLimit => ExitCodes.Killed,
+                    RunOutcome.Internal => ExitCodes.Unavailable,
                 };
             default:
                 return null;
@@ -187,7 +214,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
                 var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: read == 0);
                 if (count > 0)
                 {
-                    await SendAsync(new JsonObject { ["type"] = "stdin", ["data"] = new string(chars, 0, count) }).ConfigureAwait(false);
+                    await SendAsync(RunSocketMessage.Input(new string(chars, 0, count))).ConfigureAwait(false);
                 }
 
                 if (read == 0)
@@ -196,7 +223,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
                 }
             }
 
-            await SendAsync(new JsonObject { ["type"] = "stdin-close" }).ConfigureAwait(false);
+            await SendAsync(RunSocketMessage.EndOfInput).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -206,7 +233,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
 
     public void Dispose() => _sendLock.Dispose();
 
-    private async Task SendAsync(JsonObject message)
+    private async Task SendAsync(RunSocketMessage message)
     {
         var socket = _socket;
         if (socket is null)
@@ -219,7 +246,7 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
         {
             if (socket.State == WebSocketState.Open)
             {
-                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message, Json), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is WebSocketException or ObjectDisposedException or IOException)
@@ -234,4 +261,4 @@ internal sealed class RunCommand(Server server, Terminal console) : IDisposable
 }
 
 /// <summary>How <c>goplay run</c> asks for its run: the mode, vet, and the Go version (null: the server's default).</summary>
-internal sealed record RunOptions(string Mode, bool Vet, string? GoVersion);
+internal sealed record RunOptions(RunMode Mode, bool Vet, string? GoVersion);

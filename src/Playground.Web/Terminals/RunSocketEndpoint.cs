@@ -72,10 +72,10 @@ internal static class RunSocketEndpoint
                 return;
             }
 
-            ClientMessage? message;
+            RunSocketMessage? message;
             try
             {
-                message = JsonSerializer.Deserialize<ClientMessage>(frame.Data.Span, Json);
+                message = JsonSerializer.Deserialize<RunSocketMessage>(frame.Data.Span, Json);
             }
             catch (JsonException e)
             {
@@ -86,23 +86,23 @@ internal static class RunSocketEndpoint
             var active = _active is { Ended: false } ? _active : null;
             switch (message?.Type)
             {
-                case "run" when message.Request is null:
+                case RunSocketMessage.Run when message.Request is null:
                     await socket.CloseAsync(CloseStatus.ProtocolError, "a run message needs a request").ConfigureAwait(false);
                     break;
-                case "run" when active is not null:
+                case RunSocketMessage.Run when active is not null:
                     await socket.SendJsonAsync(
                         RunEvent.Error(RunOutcome.Rejected, "A run is already active on this connection: send kill, or wait for its exit event.\n"), Json).ConfigureAwait(false);
                     break;
-                case "run":
+                case RunSocketMessage.Run:
                     _active = Start(message.Request!);
                     break;
-                case "stdin":
+                case RunSocketMessage.Stdin:
                     active?.Write(message.Data ?? "");
                     break;
-                case "stdin-close":
+                case RunSocketMessage.StdinClose:
                     active?.Stdin.Complete();
                     break;
-                case "kill":
+                case RunSocketMessage.Kill:
                     active?.Kill.Cancel();
                     break;
                 default:
