@@ -39,11 +39,7 @@ public static class DockerCheck
     public static async Task<TimeSpan> WaitForNoContainersAsync(TimeSpan limit, string? owner = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while ((await ManagedContainersAsync(owner)).Count > 0 && clock.Elapsed < limit)
-        {
-            await Task.Delay(20);
-        }
-
+        await Poll.UntilAsync(async () => (await ManagedContainersAsync(owner)).Count == 0, limit, TimeSpan.FromMilliseconds(20));
         return clock.Elapsed;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Playground.Testing;
 
 namespace Playground.Web.Tests.Cli;
 
@@ -115,15 +116,11 @@ public sealed class Goplay : IAsyncDisposable
 
     public async Task WaitForStdoutAsync(string text, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + limit;
-        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        // An exited client prints nothing more: no need to wait out the limit.
+        if (!await Poll.UntilAsync(() => Stdout.Contains(text, StringComparison.Ordinal) || _process.HasExited, limit, TimeSpan.FromMilliseconds(20))
+            || !Stdout.Contains(text, StringComparison.Ordinal))
         {
-            if (DateTime.UtcNow > deadline || _process.HasExited)
-            {
-                throw new TimeoutException($"goplay never printed \"{text}\"; stdout: {Stdout}; stderr: {Stderr}");
-            }
-
-            await Task.Delay(20);
+            throw new TimeoutException($"goplay never printed \"{text}\"; stdout: {Stdout}; stderr: {Stderr}");
         }
     }
 

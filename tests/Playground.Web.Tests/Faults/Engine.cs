@@ -6,35 +6,22 @@ namespace Playground.Web.Tests.Faults;
 /// <summary>Stops and starts the real Docker engine, as scripts/setup.sh starts it.</summary>
 internal static class Engine
 {
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(200);
+
     public static async Task StopAsync()
     {
         await RunAsync("pkill", "-TERM", "-x", "dockerd");
-        var clock = Stopwatch.StartNew();
-        while (await AnswersAsync() && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(async () => !await AnswersAsync(), TimeSpan.FromSeconds(60), Every);
     }
 
     public static async Task StartAsync()
     {
         // Wait until the old daemon is fully gone, or the new one cannot take its socket.
-        var clock = Stopwatch.StartNew();
-        while (await RunAsync("pgrep", "-x", "dockerd") == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(200);
-        }
-
+        await Poll.UntilAsync(async () => await RunAsync("pgrep", "-x", "dockerd") != 0, TimeSpan.FromSeconds(60), Every);
         await RunAsync("sh", "-c", "nohup setsid dockerd >>/var/log/goplay-dockerd.log 2>&1 &");
-        clock.Restart();
-        while (!await AnswersAsync())
+        if (!await Poll.UntilAsync(AnswersAsync, TimeSpan.FromSeconds(60), Every))
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new InvalidOperationException("dockerd did not come back. " + DockerCheck.HowToProvide);
-            }
-
-            await Task.Delay(200);
+            throw new InvalidOperationException("dockerd did not come back. " + DockerCheck.HowToProvide);
         }
     }
 

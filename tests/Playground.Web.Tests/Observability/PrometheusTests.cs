@@ -79,13 +79,8 @@ public sealed class PrometheusTests
 
     private static async Task<int> ConnectionsSettleAsync(HttpClient http, WebProcess web, string transport, int expected)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        int now;
-        while ((now = Connections(await http.GetStringAsync(web.MetricsAddress), transport)) != expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
+        var now = -1;
+        await Poll.UntilAsync(async () => (now = Connections(await http.GetStringAsync(web.MetricsAddress), transport)) == expected, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
         return now;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Playground.Testing;
 
 namespace Playground.Web.Tests.Observability;
 
@@ -102,17 +103,10 @@ internal sealed class RealPrometheus : IAsyncDisposable
     /// <summary>Polls until the query has the expected value: scrapes happen every second, so the value arrives within a few.</summary>
     public async Task WaitForValueAsync(string promql, double expected, TimeSpan limit)
     {
-        var deadline = Stopwatch.StartNew();
         double? last = null;
-        while (deadline.Elapsed < limit)
+        if (await Poll.UntilAsync(async () => (last = await ValueAsync(promql)) == expected, limit, TimeSpan.FromMilliseconds(250)))
         {
-            last = await ValueAsync(promql);
-            if (last == expected)
-            {
-                return;
-            }
-
-            await Task.Delay(250);
+            return;
         }
 
         var targets = await _http.GetStringAsync(new Uri(Address, "api/v1/targets"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
@@ -22,12 +21,8 @@ public sealed class TracingAndLoggingTests
 
         await web.CompileAsync($"package main\n\nimport \"fmt\"\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\") }}\n");
 
-        var deadline = Stopwatch.StartNew();
         OtlpReceiver.Span? run = null;
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30) && (run = receiver.Spans.FirstOrDefault(s => s.Name == "playground.run")) is null)
-        {
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(() => (run = receiver.Spans.FirstOrDefault(s => s.Name == "playground.run")) is not null, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
 
         Assert.True(run is not null, "no playground.run span arrived over OTLP; received: " + string.Join(", ", receiver.Spans.Select(s => s.Name)) + "\n" + web.Log);
         var spans = receiver.Spans.Where(s => s.TraceId == run.TraceId).ToList();
