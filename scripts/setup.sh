@@ -29,6 +29,8 @@ install_packages() {
   command -v go >/dev/null 2>&1 || missing+=(golang-go)
   command -v goimports >/dev/null 2>&1 || [ -x /usr/lib/go/bin/goimports ] || missing+=(golang-golang-x-tools)
   command -v ldd >/dev/null 2>&1 || missing+=(libc-bin)
+  # The zone database the runner image carries (time.LoadLocation in programs).
+  [ -f /usr/share/zoneinfo/tzdata.zi ] || missing+=(tzdata)
   # The front end is bundled with Vite during the build.
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -32,7 +32,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     /// </summary>
     public SandboxImageSet Resolve(Toolchain toolchain, Toolchain helperToolchain)
     {
-        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", helperToolchain.Version)}";
+        var runner = $"{RunnerRepository}:{EmbeddedSources.Hash("launcher", helperToolchain.Version, ZoneInfoStamp())}";
         var builder = $"{BuilderRepository}:{EmbeddedSources.Hash("agent", helperToolchain.Version, toolchain.Version, toolchain.GoRoot, GoImportsStamp())}";
         return new SandboxImageSet(runner, builder, CacheVolumePrefix + toolchain.Version, toolchain.Version);
     }
@@ -54,6 +54,18 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         await using (context.ConfigureAwait(false))
         {
             await context.AddFileAsync("launcher", await BuildEmbeddedAsync(helperToolchain, "launcher", cancellationToken).ConfigureAwait(false), ExecMode, cancellationToken).ConfigureAwait(false);
+            // The zone database, read-only in the image: Debian's Go has none in GOROOT, and
+            // without it time.LoadLocation knows only UTC and Local. The right/ and posix/
+            // variants are left out (Go never reads them).
+            if (Directory.Exists(ZoneInfo))
+            {
+                await context.AddHostTreeAsync(ZoneInfo, "zoneinfo", rel => rel is "right" or "posix", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.AddDirectoryEntryAsync("zoneinfo", cancellationToken).ConfigureAwait(false);
+            }
+
             await context.AddTextAsync("Dockerfile", RunnerDockerfile, cancellationToken).ConfigureAwait(false);
             await BuildImageAsync(docker, context, set.RunnerImage, null, cancellationToken).ConfigureAwait(false);
         }
@@ -304,6 +316,13 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         return File.Exists(unpacked) ? unpacked : File.Exists(GoImportsPath) ? GoImportsPath : null;
     }
 
+    /// <summary>Where Go's time package looks for the zone database on Linux (the host's, from Debian's tzdata).</summary>
+    private const string ZoneInfo = "/usr/share/zoneinfo";
+
+    /// <summary>Part of the runner image's tag, so a tzdata upgrade makes a new image: "# version 2025b".</summary>
+    private static string ZoneInfoStamp() =>
+        File.Exists(ZoneInfo + "/tzdata.zi") ? "tz:" + File.ReadLines(ZoneInfo + "/tzdata.zi").FirstOrDefault() : "tz:none";
+
     /// <summary>Part of the builder image's tag, so installing or upgrading goimports makes a new image.</summary>
     private string GoImportsStamp() =>
         GoImportsSource() is { } path ? "goimports:" + path + ":" + new FileInfo(path).Length : "goimports:none";
@@ -314,6 +333,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     private const string RunnerDockerfile = """
         FROM scratch
         COPY launcher /launcher
+        COPY zoneinfo/ /usr/share/zoneinfo/
         LABEL io.goplay.managed="true" io.goplay.image="runner"
         USER 65534:65534
         WORKDIR /tmp

@@ -38,6 +38,44 @@ public sealed class CompileApiTests(WebAppFixture app)
             body);
     }
 
+    /// <summary>Upstream's timezone_info_exists case: the runner has the zone database.</summary>
+    internal const string Berlin = """
+        package main
+
+        import (
+        	"fmt"
+        	"time"
+        )
+
+        func main() {
+        	loc, err := time.LoadLocation("Europe/Berlin")
+        	if err != nil {
+        		panic(err)
+        	}
+
+        	// This looks for the name CEST in the Europe/Berlin zone.
+        	const longForm = "Jan 2, 2006 at 3:04pm (MST)"
+        	t, _ := time.ParseInLocation(longForm, "Jul 9, 2012 at 5:02am (CEST)", loc)
+        	fmt.Println(t)
+
+        	// Without an explicit zone: the time in the given location.
+        	const shortForm = "2006-Jan-02"
+        	t, _ = time.ParseInLocation(shortForm, "2012-Jul-09", loc)
+        	fmt.Println(t)
+        }
+        """;
+
+    [Fact]
+    public async Task Compile_TimeZoneDatabase_BerlinInCestInPlayback()
+    {
+        var (response, body) = await CompileAsync(Berlin);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = Json(body).GetProperty("Events").EnumerateArray().Select(e => e.GetProperty("Message").GetString()).ToList();
+        Assert.Equal("2012-07-09 05:02:00 +0200 CEST\n2012-07-09 00:00:00 +0200 CEST\n", string.Concat(events));
+        Assert.Equal("", Json(body).GetProperty("Errors").GetString());
+    }
+
     [Fact]
     public async Task Compile_SameRequestTwice_IdenticalAndSecondFromCache()
     {

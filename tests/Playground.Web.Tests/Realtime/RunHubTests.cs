@@ -349,6 +349,17 @@ public sealed class RunHubTests(WebAppFixture app)
         Assert.Contains("hubs/run", bundle, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_TimeZoneDatabase_BerlinInCestLive()
+    {
+        await using var connection = await app.ConnectAsync();
+        var events = await HubRun.CollectAsync(connection, Request(Api.CompileApiTests.Berlin), TimeSpan.FromMinutes(2));
+
+        Assert.Equal("2012-07-09 05:02:00 +0200 CEST\n2012-07-09 00:00:00 +0200 CEST\n", string.Concat(events.Where(e => e.Kind == RunEventKind.Stdout).Select(e => e.Data)));
+        Assert.Equal(RunOutcome.Exited, events[^1].Outcome);
+        Assert.Equal(0, events[^1].ExitCode);
+    }
+
     private static RunRequest Request(string source) =>
         new() { Files = new Dictionary<string, string> { ["prog.go"] = source } };
 
