@@ -11,7 +11,7 @@ namespace Playground.Web.Realtime;
 /// <remarks>
 /// SignalR closes its connections from an ApplicationStopping callback by aborting their
 /// transports, which drops whatever is still buffered: under load, the last event of a run
-/// stopped by the shutdown was lost about one time in twenty. Aborting the hub connection
+/// stopped by the shutdown was sometimes lost (seen in CI). Aborting the hub connection
 /// instead ends it from the application side: the transport sends what is buffered, then
 /// closes, and its request ends.
 /// </remarks>
