@@ -63,12 +63,19 @@ internal static class CompileRequestReader
         return FromJson(text) ?? FromLooseForm(text);
     }
 
+    /// <summary>
+    /// Form fields, as upstream reads them: an empty <c>body</c> is no request (upstream then
+    /// decodes the already-read body as JSON and answers 400), and <c>withVet</c> is what Go's
+    /// strconv.ParseBool calls true.
+    /// </summary>
     private static CompileRequest? FromFields(Func<string, string> field)
     {
         var body = field("body");
-        _ = bool.TryParse(field("withVet"), out var withVet);
-        return new CompileRequest(body, withVet, field("version") == "2");
+        return body.Length == 0 ? null : new CompileRequest(body, GoTrue(field("withVet")), field("version") == "2");
     }
+
+    /// <summary>Go's strconv.ParseBool: these are true; "false" and its forms, and anything it refuses, are not.</summary>
+    private static bool GoTrue(string value) => value is "1" or "t" or "T" or "TRUE" or "true" or "True";
 
     /// <summary>Like Go's encoding/json into a struct: keys match case-insensitively, others are ignored.</summary>
     private static CompileRequest? FromJson(string text)

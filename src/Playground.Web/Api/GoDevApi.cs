@@ -45,8 +45,9 @@ internal static class GoDevApi
             app.MapMethods(route, ["OPTIONS"], () => Results.Ok());
         }
 
-        app.MapPost("/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: false));
-        app.MapPost("/_/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
+        // GET as upstream: its fields in the query, or (none) 400 like an undecodable POST.
+        app.MapMethods("/compile", [HttpMethods.Get, HttpMethods.Post], (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: false));
+        app.MapMethods("/_/compile", [HttpMethods.Get, HttpMethods.Post], (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
         app.MapGet("/version", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
         {
             var (version, error) = await toolchain.ResolveAsync(null, cancellationToken);

@@ -106,6 +106,40 @@ public sealed class CompileApiTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Compile_GetAndEmptyBody_AsUpstream()
+    {
+        // Upstream reads form values from the query too, and decodes JSON when body is empty.
+        using var get = await app.Http.GetAsync(new Uri(app.BaseAddress, "/compile"));
+        Assert.Equal(HttpStatusCode.BadRequest, get.StatusCode);
+        Assert.Equal("Bad Request\n", await get.Content.ReadAsStringAsync());
+
+        var (empty, emptyBody) = await PostAsync("/compile", Form(("version", "2"), ("body", "")));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("Bad Request\n", emptyBody);
+
+        using var query = await app.Http.GetAsync(new Uri(app.BaseAddress, "/compile?version=2&body=" + Uri.EscapeDataString(Hello)));
+        Assert.Equal(HttpStatusCode.OK, query.StatusCode);
+        Assert.Equal("Hello, 世界\n", Json(await query.Content.ReadAsStringAsync()).GetProperty("Events")[0].GetProperty("Message").GetString());
+    }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("t", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("True", true)]
+    [InlineData("TrUe", false)]
+    [InlineData("yes", false)]
+    [InlineData("0", false)]
+    public async Task Compile_WithVet_ReadAsGoParseBool(string withVet, bool vetted)
+    {
+        var source = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Printf(\"%d\\n\", \"" + Guid.NewGuid().ToString("N") + "\") }\n";
+        var (response, body) = await PostAsync("/compile", Form(("version", "2"), ("body", source), ("withVet", withVet)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(vetted, Json(body).TryGetProperty("VetErrors", out var errors) && errors.GetString()!.Contains("Printf format %d has arg", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Compile_FakeTimeAndSleepAnHour_DelayInNanosecondsAndFast()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -375,7 +409,8 @@ public sealed class CompileApiTests(WebAppFixture app)
         Assert.Equal("*", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal("", await preflight.Content.ReadAsStringAsync());
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await app.Http.GetAsync(new Uri(app.BaseAddress, "/compile"))).StatusCode);
+        // Upstream reads a GET's query as the form: with no fields, 400 (issue 17; was 405 here).
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Http.GetAsync(new Uri(app.BaseAddress, "/compile"))).StatusCode);
     }
 
     [Fact]
