@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Web.Api;
 using Playground.Web.Clients;
 using Playground.Web.Terminals;
 
@@ -16,10 +21,21 @@ namespace Playground.Web.Compat;
 /// <c>{"Id","Kind","Body"}</c> ending in a newline (Go's json.Encoder). In: <c>run</c> (Body is
 /// the source; a second run with the same Id replaces the first) and <c>kill</c>. Out:
 /// <c>stdout</c>, <c>stderr</c>, then one <c>end</c> whose Body is <c>""</c> on success,
-/// <c>exit status N</c>, or <c>signal: killed</c>, as os/exec reports them.
+/// <c>exit status N</c>, or <c>signal: killed</c>, as os/exec reports them. Output passes the
+/// reference's limiter (the process is killed at its 1000th message) and its buffer (messages of
+/// one kind coalesced over 10 ms), in that order.
 /// </summary>
-internal static class PlaygroundSocketEndpoint
+internal static partial class PlaygroundSocketEndpoint
 {
+    /// <summary>x/tools' msgLimit: output messages per process before it is killed.</summary>
+    internal const int MessageLimit = 1000;
+
+    /// <summary>x/tools' msgDelay: output of one kind is gathered this long into one message.</summary>
+    internal static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(0);
+
+    /// <summary>The sandbox's answer to top-level files that are not <c>package main</c>.</summary>
+    private const string NotMainBuildError = "package name must be main";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         // Go's encoding/json matches field names case-insensitively and ignores unknown ones.
@@ -28,9 +44,10 @@ internal static class PlaygroundSocketEndpoint
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IToolchainInfo toolchains, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
     {
-        if (TerminalSocket.Refuse(context, options.Value, "/socket") is { } refusal)
+        // The reference accepts its configured origin's host with or without the port.
+        if (TerminalSocket.Refuse(context, options.Value, "/socket", portOptional: true) is { } refusal)
         {
             return refusal;
         }
@@ -42,13 +59,13 @@ internal static class PlaygroundSocketEndpoint
         }
 
         await using var socket = accepted;
-        var clientId = ClientAddresses.Of(context);
+        var session = new Session(socket, runs, toolchains, time, ClientAddresses.Of(context), GoDevApi.RequestedVersion(context.Request));
         var processes = new ConcurrentDictionary<string, Process>();
         try
         {
             while (await socket.ReceiveAsync() is { } frame)
             {
-                List<Message> messages;
+                List<SocketMessage> messages;
                 try
                 {
                     messages = Parse(frame.Data.Span);
@@ -72,7 +89,7 @@ internal static class PlaygroundSocketEndpoint
                                 await previous.Pump;
                             }
 
-                            processes[id] = Start(socket, runs, id, message.Body ?? "", clientId);
+                            processes[id] = session.Start(id, message.Body ?? "", message.Options?.Race == true);
                             break;
                         case "kill":
                             if (processes.TryGetValue(id, out var process))
@@ -94,72 +111,16 @@ internal static class PlaygroundSocketEndpoint
     }
 
     /// <summary>One or more JSON messages (a frame may hold several, as a stream decoder allows).</summary>
-    private static List<Message> Parse(ReadOnlySpan<byte> data)
+    private static List<SocketMessage> Parse(ReadOnlySpan<byte> data)
     {
-        var messages = new List<Message>();
+        var messages = new List<SocketMessage>();
         var reader = new Utf8JsonReader(data, new JsonReaderOptions { AllowMultipleValues = true });
         while (reader.Read())
         {
-            messages.Add(JsonSerializer.Deserialize<Message>(ref reader, Json) ?? throw new JsonException("null message"));
+            messages.Add(JsonSerializer.Deserialize<SocketMessage>(ref reader, Json) ?? throw new JsonException("null message"));
         }
 
         return messages;
-    }
-
-    private static Process Start(TerminalSocket socket, IRunService runs, string id, string body, string clientId)
-    {
-        var process = new Process();
-        var request = new RunRequest { Source = body, Mode = RunMode.Live };
-        process.Pump = PumpAsync();
-        return process;
-
-        async Task PumpAsync()
-        {
-            string? end = null;
-            try
-            {
-                await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId, Transport = RunTransports.Socket }, socket.Ended), async e =>
-                {
-                    switch (e.Kind)
-                    {
-                        case RunEventKind.Stdout or RunEventKind.Stderr:
-                            await SendAsync(socket, new Message(id, e.Kind == RunEventKind.Stdout ? "stdout" : "stderr", e.Data ?? "")).ConfigureAwait(false);
-                            break;
-                        case RunEventKind.Vet:
-                            await SendAsync(socket, new Message(id, "stderr", e.Data ?? "")).ConfigureAwait(false);
-                            break;
-                        case RunEventKind.Exit or RunEventKind.Error:
-                            end = await EndAsync(socket, id, e).ConfigureAwait(false);
-                            break;
-                    }
-                }).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (end is not null)
-                {
-                    await SendAsync(socket, new Message(id, "end", end)).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    /// <summary>Sends what the sandbox says on stderr (build errors, limits) and returns the end Body.</summary>
-    private static async Task<string> EndAsync(TerminalSocket socket, string id, RunEvent e)
-    {
-        if (e.Outcome is not RunOutcome.Exited && !string.IsNullOrEmpty(e.Data))
-        {
-            await SendAsync(socket, new Message(id, "stderr", e.Data)).ConfigureAwait(false);
-        }
-
-        // Every outcome listed, no discard: a new one fails the build until it is mapped here.
-        return (e.Outcome ?? RunOutcome.Internal) switch
-        {
-            RunOutcome.Exited => ExitStatus(e.ExitCode ?? 0),
-            // go build exits 1 on a compile error; the tools show that as the end.
-            RunOutcome.BuildError or RunOutcome.BuildTimeout or RunOutcome.Rejected or RunOutcome.Internal => "exit status 1",
-            RunOutcome.Timeout or RunOutcome.Oom or RunOutcome.OutputLimit or RunOutcome.Killed => "signal: killed",
-        };
     }
 
     /// <summary>What Go's <c>*exec.ExitError</c> says: <c>exit status N</c>, or the signal by name.</summary>
@@ -186,14 +147,185 @@ internal static class PlaygroundSocketEndpoint
         }),
     };
 
-    private static Task SendAsync(TerminalSocket socket, Message message) =>
+    /// <summary>
+    /// Compiler output as <c>go build</c> prints it: the sandbox leaves out the <c># package</c>
+    /// line above each package's errors, so it is put back from the error positions (<c>./f.go</c>
+    /// is the module's package, <c>dir/f.go</c> the module path plus <c>/dir</c>). Lines that are
+    /// not a package's errors (the go command's own) stay without one, as go prints them.
+    /// </summary>
+    internal static (string Output, bool CompileErrors) WithBanners(string output, string modulePath)
+    {
+        var text = new StringBuilder(output.Length + 64);
+        string? current = null;
+        var compileErrors = false;
+        foreach (var line in output.Split('\n'))
+        {
+            if (PositionLine().Match(line) is { Success: true } position)
+            {
+                var dir = position.Groups["dir"].Value.TrimEnd('/');
+                var package = dir.Length == 0 ? modulePath : modulePath + "/" + dir;
+                if (package != current)
+                {
+                    text.Append("# ").Append(package).Append('\n');
+                    current = package;
+                }
+
+                compileErrors = true;
+            }
+            else if (!line.StartsWith('\t') && line.Length > 0)
+            {
+                current = null;
+            }
+
+            text.Append(line).Append('\n');
+        }
+
+        // Split gives one more piece than there are newlines.
+        text.Length--;
+        return (text.ToString(), compileErrors);
+    }
+
+    /// <summary>
+    /// How <c>go build</c> of this release exits on a compile error: Go 1.19 and older with 2,
+    /// later ones with 1 (measured with 1.19 and 1.21 to 1.27); failures to load packages exit 1.
+    /// </summary>
+    internal static int CompileFailureStatus(string? release)
+    {
+        if (release is null || !release.StartsWith("go1.", StringComparison.Ordinal))
+        {
+            return 1;
+        }
+
+        var minor = release[4..];
+        var dot = minor.IndexOf('.', StringComparison.Ordinal);
+        return int.TryParse(dot < 0 ? minor : minor[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 20 ? 2 : 1;
+    }
+
+    /// <summary>The module path of a program: its go.mod's, or <c>play</c> as the sandbox writes it.</summary>
+    private static string ModulePath(string body)
+    {
+        if (Txtar.Parse(body).Files is { } files && files.TryGetValue("go.mod", out var mod))
+        {
+            foreach (var line in mod.Split('\n'))
+            {
+                var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (fields is ["module", var path, ..])
+                {
+                    return path.Trim('"');
+                }
+            }
+        }
+
+        return "play";
+    }
+
+    /// <summary>
+    /// A compiler error position as go build prints it: <c>./f.go:L:C:</c> in the module's own
+    /// folder, <c>dir/f.go:L:C:</c> below it. A bare <c>f.go:L:C:</c> is the go command failing to
+    /// load a package, which has no banner.
+    /// </summary>
+    [GeneratedRegex(@"^(?:\./|(?<dir>(?:[^\s:/.][^\s:/]*/)+))[^\s:/]+\.go:\d+(?::\d+)?: ")]
+    private static partial Regex PositionLine();
+
+    private static Task SendAsync(TerminalSocket socket, SocketMessage message) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message, Json) + "\n"), WebSocketMessageType.Text);
 
-    /// <summary>The wire message; <c>Options</c> is accepted (and unknown fields in it ignored) but unused.</summary>
-    private sealed record Message(string? Id, string? Kind, string? Body)
+    /// <summary>What every process of one connection shares.</summary>
+    private sealed class Session(TerminalSocket socket, IRunService runs, IToolchainInfo toolchains, TimeProvider time, string clientId, string? goVersion)
     {
-        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-        public JsonElement? Options { get; init; }
+        public Process Start(string id, string body, bool race)
+        {
+            var process = new Process();
+            var request = new RunRequest { Source = body, Mode = RunMode.Live, GoVersion = goVersion };
+            var raw = Channel.CreateUnbounded<SocketMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var forward = SocketOutput.ForwardAsync(raw.Reader, m => SendAsync(socket, m with { Id = id }), () => process.Kill.CancelAsync(), time);
+            process.Pump = PumpAsync();
+            return process;
+
+            async Task PumpAsync()
+            {
+                try
+                {
+                    if (race)
+                    {
+                        // The reference says this before building with -race. The race detector needs
+                        // cgo, which the sandbox's static builds leave out, so say so instead of
+                        // pretending: the program runs without it.
+                        raw.Writer.TryWrite(new SocketMessage(null, "stderr", "Running with race detector.\n"));
+                        raw.Writer.TryWrite(new SocketMessage(null, "stderr", "The race detector is not available in this sandbox (it needs cgo); the program runs without it.\n"));
+                    }
+
+                    await socket.StreamRunAsync(runs.RunAsync(request, new RunInput(null, process.Kill.Token) { ClientId = clientId, Transport = RunTransports.Socket }, socket.Ended), async e =>
+                    {
+                        switch (e.Kind)
+                        {
+                            case RunEventKind.Stdout or RunEventKind.Stderr:
+                                raw.Writer.TryWrite(new SocketMessage(null, e.Kind == RunEventKind.Stdout ? "stdout" : "stderr", e.Data ?? ""));
+                                break;
+                            case RunEventKind.Vet:
+                                raw.Writer.TryWrite(new SocketMessage(null, "stderr", e.Data ?? ""));
+                                break;
+                            case RunEventKind.Exit or RunEventKind.Error:
+                                foreach (var message in await EndAsync(e, body).ConfigureAwait(false))
+                                {
+                                    raw.Writer.TryWrite(message);
+                                }
+
+                                // The run counts as busy until its end has been sent.
+                                raw.Writer.TryComplete();
+                                await forward.ConfigureAwait(false);
+                                break;
+                        }
+                    }).ConfigureAwait(false);
+                }
+                finally
+                {
+                    raw.Writer.TryComplete();
+                    await forward.ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The messages that end a run: what the sandbox says on stderr where the reference would
+        /// have something to say, then <c>end</c>.
+        /// </summary>
+        private async Task<List<SocketMessage>> EndAsync(RunEvent e, string body)
+        {
+            var outcome = e.Outcome ?? RunOutcome.Internal;
+            var data = e.Data ?? "";
+            if (outcome is RunOutcome.BuildError && data.Trim() == NotMainBuildError)
+            {
+                // The reference builds the package, fails to exec it, and says only this.
+                return [new SocketMessage(null, "end", "executable programs must use \"package main\"")];
+            }
+
+            if (outcome is RunOutcome.BuildError)
+            {
+                var (output, compileErrors) = WithBanners(data, ModulePath(body));
+                var status = 1;
+                if (compileErrors)
+                {
+                    var (version, _) = await toolchains.ResolveAsync(goVersion, CancellationToken.None).ConfigureAwait(false);
+                    status = CompileFailureStatus(version?.Release);
+                }
+
+                return [new SocketMessage(null, "stderr", output), new SocketMessage(null, "end", ExitStatus(status))];
+            }
+
+            // Every outcome listed, no discard: a new one fails the build until it is mapped here.
+            var end = outcome switch
+            {
+                RunOutcome.Exited => ExitStatus(e.ExitCode ?? 0),
+                RunOutcome.BuildError or RunOutcome.BuildTimeout or RunOutcome.Rejected or RunOutcome.Internal => "exit status 1",
+                RunOutcome.Timeout or RunOutcome.Oom or RunOutcome.OutputLimit or RunOutcome.Killed => "signal: killed",
+            };
+
+            // A kill is only the end, as os/exec reports it; GoPlay's own limits say which one hit.
+            return outcome is RunOutcome.Exited or RunOutcome.Killed || data.Length == 0
+                ? [new SocketMessage(null, "end", end)]
+                : [new SocketMessage(null, "stderr", data), new SocketMessage(null, "end", end)];
+        }
     }
 
     private sealed class Process

@@ -108,8 +108,12 @@ internal sealed class TerminalSocket : IAsyncDisposable
     /// <summary>The status and reason of the close this side sent, if any.</summary>
     public (int Status, string Reason)? SentClose { get; private set; }
 
-    /// <summary>Whether the origin may open this socket. No Origin header: not a browser, allowed.</summary>
-    public static bool OriginAllowed(HttpContext context, TerminalOptions options)
+    /// <summary>
+    /// Whether the origin may open this socket. No Origin header: not a browser, allowed. With
+    /// <paramref name="portOptional"/>, an origin without a port also matches this host or a
+    /// configured origin with the same host and any port, as x/tools' socket handshake accepts it.
+    /// </summary>
+    public static bool OriginAllowed(HttpContext context, TerminalOptions options, bool portOptional = false)
     {
         var origin = context.Request.Headers.Origin.ToString();
         if (origin.Length == 0 || options.AllowedOrigins.Contains("*"))
@@ -125,18 +129,29 @@ internal sealed class TerminalSocket : IAsyncDisposable
         // Same origin: the page was served by this host (and port).
         var host = context.Request.Host;
         var port = host.Port ?? (context.Request.IsHttps ? 443 : 80);
-        if (string.Equals(uri.Host, host.Host, StringComparison.OrdinalIgnoreCase) && uri.Port == port)
+        if (string.Equals(uri.Host, host.Host, StringComparison.OrdinalIgnoreCase) && (uri.Port == port || (portOptional && HasNoPort(origin))))
         {
             return true;
         }
 
-        return options.AllowedOrigins.Any(a => string.Equals(a.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+        return options.AllowedOrigins.Any(a => string.Equals(a.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+            || (portOptional && HasNoPort(origin) && Uri.TryCreate(a, UriKind.Absolute, out var allowed)
+                && string.Equals(allowed.Scheme, uri.Scheme, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(allowed.Host, uri.Host, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>Whether an origin (<c>scheme://host[:port]</c>) names no port of its own.</summary>
+    private static bool HasNoPort(string origin)
+    {
+        var authority = origin[(origin.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/');
+        // An IPv6 literal's colons sit inside its brackets.
+        return !authority[(authority.LastIndexOf(']') + 1)..].Contains(':', StringComparison.Ordinal);
     }
 
     /// <summary>Answers a request that cannot become this socket: not an upgrade, or a refused origin.</summary>
-    public static IResult? Refuse(HttpContext context, TerminalOptions options, string endpoint)
+    public static IResult? Refuse(HttpContext context, TerminalOptions options, string endpoint, bool portOptional = false)
     {
-        if (!OriginAllowed(context, options))
+        if (!OriginAllowed(context, options, portOptional))
         {
             return Results.Text($"Origin {context.Request.Headers.Origin} may not open {endpoint}.\n", statusCode: StatusCodes.Status403Forbidden);
         }

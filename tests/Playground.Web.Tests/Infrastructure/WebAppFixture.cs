@@ -25,6 +25,9 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
     /// <summary>The owner label of this server's sandbox containers (its <c>Sandbox:InstanceName</c>).</summary>
     public string Owner { get; } = TestOwner.Name("app");
 
+    /// <summary>A site allowed to open the terminal sockets, as a local Go Tour would be configured.</summary>
+    public const string TourOrigin = "http://tour.example:3999";
+
     /// <summary>A fresh data folder (shared snippets) for this fixture.</summary>
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("goplay-test-data-").FullName;
 
@@ -37,7 +40,11 @@ public sealed class WebAppFixture : IAsyncLifetime, IDisposable
             .UseSetting("Sandbox:InstanceName", Owner)
             .UseSetting("Sandbox:RunnerPoolSize", "0")
             .UseSetting("Sandbox:BuilderPoolSize", "0")
-            .UseSetting("Snippets:DataDirectory", DataDirectory));
+            .UseSetting("Snippets:DataDirectory", DataDirectory)
+            .UseSetting("Terminals:AllowedOrigins:0", TourOrigin)
+            // UseKestrel(0) alone still listened on localhost:5000, so two test runs on one
+            // machine collided; an explicit dynamic address does not.
+            .UseSetting("urls", "http://127.0.0.1:0"));
         _factory.UseKestrel(0);
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
