@@ -246,6 +246,15 @@ internal static partial class PlaygroundSocketEndpoint
             {
                 try
                 {
+                    if (body.AsSpan().TrimStart().StartsWith("#!", StringComparison.Ordinal))
+                    {
+                        // The reference runs scripts as host processes unless told not to; no
+                        // sandbox allows that, so this is its answer when it is told not to.
+                        raw.Writer.TryWrite(new SocketMessage(null, "end", "script execution is not allowed"));
+                        raw.Writer.TryComplete();
+                        return;
+                    }
+
                     if (race)
                     {
                         // The reference says this before building with -race. The race detector needs

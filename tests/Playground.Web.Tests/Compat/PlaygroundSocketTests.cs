@@ -159,6 +159,15 @@ public sealed class PlaygroundSocketTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Script_NotRun_OnlyEndSaysScriptExecutionIsNotAllowed()
+    {
+        await using var ws = await WebSocketClient.ConnectAsync(app.BaseAddress, "/socket");
+        await ws.SendTextAsync("""{"Id":"s","Kind":"run","Body":"  #!/bin/sh\necho hello from the host\n"}""");
+
+        Assert.Equal(["{\"Id\":\"s\",\"Kind\":\"end\",\"Body\":\"script execution is not allowed\"}\n"], await RunAsync(ws, "s"));
+    }
+
+    [Fact]
     public async Task Origin_Disallowed_403()
     {
         Assert.Equal(HttpStatusCode.Forbidden, await WebSocketClient.RefusedStatusAsync(app.BaseAddress, "/socket", "http://elsewhere.example:3999"));
