@@ -166,8 +166,10 @@ func warmVet(ctx context.Context, work string) response {
 		return response{Status: "internal", Output: err.Error()}
 	}
 	// fmt and what it imports (os, time, strconv, reflect, …): what nearly every program
-	// vets. Heavier packages (net/http: about 40 s more per version) are left to first use.
-	const prog = "package main\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\nfunc main() { fmt.Println(strings.ToUpper(\"x\")) }\n"
+	// vets; and net/http and encoding/json, which pull in most of the rest of the standard
+	// library: left to first use, a first vet of a program importing them took 16 s, past
+	// the build limit, and its findings were lost. They cost about 5 s more per tag set here.
+	const prog = "package main\n\nimport (\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"net/http\"\n\t\"strings\"\n)\n\nfunc main() {\n\tb, _ := json.Marshal(http.StatusOK)\n\tfmt.Println(strings.ToUpper(string(b)))\n}\n"
 	files := map[string]string{"prog.go": prog, "go.mod": "module play\n\ngo " + goLanguageVersion() + "\n"}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -189,7 +191,7 @@ func warmVet(ctx context.Context, work string) response {
 func warm(ctx context.Context, work string, vet bool) response {
 	name, warmed := "goplay-warm", "std live+faketime"
 	if vet {
-		name, warmed = "goplay-warm-vet", "vet fmt"
+		name, warmed = "goplay-warm-vet", "vet fmt net/http encoding/json"
 	}
 	marker := filepath.Join(filepath.Dir(os.Getenv("GOCACHE")), name)
 	stamp := toolchainVersion() + " " + warmed
