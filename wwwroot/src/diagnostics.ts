@@ -17,7 +17,7 @@ export function parseProblems(text: string, severity: Problem["severity"], files
   for (const raw of text.split("\n")) {
     const m = position.exec(raw.trim());
     if (!m) continue;
-    const file = files.includes(m[1]) ? m[1] : files.find((f) => f.endsWith("/" + m[1]) || m[1].endsWith("/" + f));
+    const file = files.includes(m[1]) ? m[1] : testProg(m[1], files) ?? files.find((f) => f.endsWith("/" + m[1]) || m[1].endsWith("/" + f));
     if (!file) continue;
     problems.push({
       file,
@@ -28,4 +28,10 @@ export function parseProblems(text: string, severity: Problem["severity"], files
     });
   }
   return problems;
+}
+
+// A prog.go of tests without main is built as prog_test.go, as upstream does, and the
+// toolchain's messages name that file: they belong to the editor's prog.go.
+function testProg(name: string, files: string[]): string | undefined {
+  return name === "prog_test.go" && files.includes("prog.go") && !files.includes("prog_test.go") ? "prog.go" : undefined;
 }

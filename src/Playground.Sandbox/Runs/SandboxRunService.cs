@@ -201,7 +201,8 @@ internal sealed partial class SandboxRunService(
         var source = SourceFiles.Resolve(request, o);
         if (source.Error is not null)
         {
-            return RunEvent.Error(RunOutcome.Rejected, source.Error + "\n");
+            // Without a newline: upstream's /compile answers splitFiles' error as it is.
+            return RunEvent.Error(RunOutcome.Rejected, source.Error);
         }
 
         if (RequestOptions.Check(request) is { } unsupported)

@@ -6,27 +6,32 @@ namespace Playground.Sandbox.Runs;
 /// The txtar archive format the Go playground uses for several files: text before the
 /// first <c>-- name --</c> line is <c>prog.go</c> (dropped when it is only blank).
 /// </summary>
+/// <remarks>
+/// Splitting only: the names are checked, in upstream's order and words, by
+/// <see cref="SourceFiles.Split"/>.
+/// </remarks>
 public static class Txtar
 {
-    public static (IReadOnlyDictionary<string, string>? Files, string? Error) Parse(string text)
+    /// <summary>
+    /// The files in the order they were written, duplicates included. As
+    /// golang.org/x/tools/txtar does, the last file gets a final newline when it lacks one.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Split(string text)
     {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var files = new List<KeyValuePair<string, string>>();
         string? current = null;
         var body = new StringBuilder();
 
-        string? Close()
+        void Close()
         {
-            if (current is null)
+            if (current is not null)
             {
-                if (!string.IsNullOrWhiteSpace(body.ToString()))
-                {
-                    files[SourceFiles.DefaultFileName] = body.ToString();
-                }
-
-                return null;
+                files.Add(new(current, body.ToString()));
             }
-
-            return files.TryAdd(current, body.ToString()) ? null : $"Duplicate file name in txtar: {current}";
+            else if (!string.IsNullOrWhiteSpace(body.ToString()))
+            {
+                files.Add(new(SourceFiles.DefaultFileName, body.ToString()));
+            }
         }
 
         foreach (var line in SplitLines(text))
@@ -37,11 +42,7 @@ public static class Txtar
                 continue;
             }
 
-            if (Close() is { } error)
-            {
-                return (null, error);
-            }
-
+            Close();
             current = name;
             body.Clear();
         }
@@ -49,12 +50,41 @@ public static class Txtar
         if (current is null)
         {
             // No headers at all: the whole text is one Go file, blank or not.
-            files[SourceFiles.DefaultFileName] = body.ToString();
-            return (files, null);
+            files.Add(new(SourceFiles.DefaultFileName, WithFinalNewline(body.ToString())));
+            return files;
         }
 
-        return Close() is { } last ? (null, last) : (files, null);
+        var last = WithFinalNewline(body.ToString());
+        body.Clear().Append(last);
+        Close();
+        return files;
     }
+
+    /// <summary>
+    /// Whether the first file is the header-less <c>prog.go</c>: text that is not blank before
+    /// the first header, or no header at all (upstream's fileSet.noHeader).
+    /// </summary>
+    public static bool HasImplicitProg(string text)
+    {
+        foreach (var line in SplitLines(text))
+        {
+            if (TryHeader(line, out _))
+            {
+                return false;
+            }
+
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    // Upstream's parser (x/tools/txtar fixNL) ends the last section with a newline, so a
+    // file formatted by /fmt or shown back reads as it does on go.dev.
+    private static string WithFinalNewline(string s) => s.Length == 0 || s[^1] == '\n' ? s : s + "\n";
 
     private static bool TryHeader(string line, out string name)
     {

@@ -39,7 +39,7 @@ internal static class FormatEndpoint
         string errors;
         try
         {
-            errors = source.Error is not null ? source.Error + "\n" : await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), ClientAddresses.Of(http), http.RequestAborted);
+            errors = source.Error ?? await vet.VetAsync(source.Files!, GoDevApi.RequestedVersion(http.Request), ClientAddresses.Of(http), http.RequestAborted);
         }
         catch (SchedulerBusyException e)
         {
@@ -92,15 +92,11 @@ internal static class FormatEndpoint
 
     private static async Task<FormatResponse> FormatAsync(IFormatService formatter, string body, bool imports, string? goVersion, string clientId, SandboxOptions options, CancellationToken cancellationToken)
     {
-        var (files, error) = Txtar.Parse(body);
+        // Upstream's splitFiles, as /compile splits: the same rules, order and words.
+        var (files, error) = SourceFiles.Split(body, options.MaxFiles);
         if (files is null)
         {
-            return new FormatResponse("", error ?? "invalid txtar archive");
-        }
-
-        if (files.Count > options.MaxFiles)
-        {
-            return new FormatResponse("", $"Too many files: {files.Count} (at most {options.MaxFiles}).");
+            return new FormatResponse("", error!);
         }
 
         var result = await formatter.FormatAsync(files, imports, goVersion, clientId, cancellationToken);
@@ -111,7 +107,7 @@ internal static class FormatEndpoint
 
         // Back into the shape it came in: a lone prog.go as plain text, else txtar in the
         // original order, with a header-less prog.go kept header-less.
-        var noHeader = !body.StartsWith("-- ", StringComparison.Ordinal);
+        var noHeader = Txtar.HasImplicitProg(body);
         if (files.Count == 1 && files.ContainsKey("prog.go") && noHeader)
         {
             return new FormatResponse(result.Files["prog.go"], "");

@@ -5,41 +5,55 @@ namespace Playground.Sandbox.Tests.Runs;
 public sealed class TxtarTests
 {
     [Fact]
-    public void Parse_NoHeaders_WholeTextIsProgGo()
+    public void Split_NoHeaders_WholeTextIsProgGo()
     {
-        var (files, error) = Txtar.Parse("package main\n");
+        var files = Txtar.Split("package main\n");
 
-        Assert.Null(error);
-        Assert.Equal("package main\n", Assert.Single(files!).Value);
-        Assert.Equal("prog.go", files!.Keys.Single());
+        Assert.Equal([new("prog.go", "package main\n")], files);
     }
 
     [Fact]
-    public void Parse_PreambleAndFiles_PreambleIsProgGo()
+    public void Split_PreambleAndFiles_PreambleIsProgGo()
     {
-        var (files, error) = Txtar.Parse("package main\n-- go.mod --\nmodule play\n-- util/u.go --\npackage util\n");
+        var files = Txtar.Split("package main\n-- go.mod --\nmodule play\n-- util/u.go --\npackage util\n");
 
-        Assert.Null(error);
-        Assert.Equal(3, files!.Count);
-        Assert.Equal("package main\n", files["prog.go"]);
-        Assert.Equal("module play\n", files["go.mod"]);
-        Assert.Equal("package util\n", files["util/u.go"]);
+        Assert.Equal(
+            [new("prog.go", "package main\n"), new("go.mod", "module play\n"), new("util/u.go", "package util\n")],
+            files);
     }
 
     [Fact]
-    public void Parse_BlankPreamble_NoProgGo()
+    public void Split_BlankPreamble_NoProgGo()
     {
-        var (files, _) = Txtar.Parse("\n-- main.go --\npackage main\n");
+        var files = Txtar.Split("\n-- main.go --\npackage main\n");
 
-        Assert.Equal(["main.go"], files!.Keys);
+        Assert.Equal(["main.go"], files.Select(f => f.Key));
     }
 
     [Fact]
-    public void Parse_DuplicateName_Error()
+    public void Split_DuplicateName_BothKeptForTheCheckerToReport()
     {
-        var (files, error) = Txtar.Parse("-- a.go --\nx\n-- a.go --\ny\n");
+        var files = Txtar.Split("-- a.go --\nx\n-- a.go --\ny\n");
 
-        Assert.Null(files);
-        Assert.Contains("Duplicate file name", error, StringComparison.Ordinal);
+        Assert.Equal([new("a.go", "x\n"), new("a.go", "y\n")], files);
+    }
+
+    [Fact]
+    public void Split_LastFileWithoutNewline_GetsOneAsUpstream()
+    {
+        // x/tools/txtar's fixNL: upstream's "implicit prog.go" case wants "second\n".
+        var files = Txtar.Split("package main\n-- two.go --\nsecond");
+
+        Assert.Equal([new("prog.go", "package main\n"), new("two.go", "second\n")], files);
+    }
+
+    [Theory]
+    [InlineData("package main\n", true)]
+    [InlineData("package main\n-- two.go --\nx\n", true)]
+    [InlineData("-- prog.go --\npackage main\n", false)]
+    [InlineData("\n  \n-- prog.go --\npackage main\n", false)]
+    public void HasImplicitProg_AsUpstreamsNoHeader(string text, bool expected)
+    {
+        Assert.Equal(expected, Txtar.HasImplicitProg(text));
     }
 }

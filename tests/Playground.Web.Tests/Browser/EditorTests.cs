@@ -201,6 +201,37 @@ public sealed class EditorTests(WebAppFixture app, BrowserFixture browser) : ICl
     }
 
     [Fact]
+    public async Task BuildErrorInATestProgram_ServerNamesProgTestGo_EditorMarksProgGo()
+    {
+        // A prog.go of tests is built as prog_test.go and, as upstream's, the compiler's
+        // message names that file; the mark still belongs to the editor's prog.go.
+        var (session, page) = await OpenAsync();
+        await using var _ = session;
+        await page.ReplaceCodeAsync("""
+            package main
+
+            import "testing"
+
+            func TestHelper(t *testing.T) {
+            	if 1+1 != 2 {
+            		t.Fatal(undefinedName)
+            	}
+            }
+            """);
+        await page.Run.ClickAsync();
+        Assert.Equal("Build failed", await page.WaitForEndAsync());
+
+        Assert.Contains("./prog_test.go:7:11: undefined: undefinedName", await page.OutputAsync(), StringComparison.Ordinal);
+        var problem = page.Page.Locator("#problems .problem.error");
+        await Assertions.Expect(problem).ToHaveCountAsync(1);
+        Assert.StartsWith("prog.go:7:11: undefined: undefinedName", await problem.TextContentAsync(), StringComparison.Ordinal);
+        var markedLine = await page.Page.EvaluateAsync<int>(
+            "() => [...document.querySelectorAll('.cm-line')].findIndex(l => l.querySelector('.cm-lintRange-error')) + 1");
+        Assert.Equal(7, markedLine);
+        session.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Share_LinkOpenedInANewPage_ShowsTheSameCode()
     {
         var (session, page) = await OpenAsync();

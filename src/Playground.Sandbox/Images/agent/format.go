@@ -34,10 +34,7 @@ func formatFiles(ctx context.Context, work string, files map[string]string, opts
 		case strings.HasSuffix(name, ".go"):
 			formatted, err = gofmt(ctx, name, body)
 		case path.Base(name) == "go.mod":
-			formatted, err = formatGoMod(ctx, work, body)
-			if err != nil {
-				err = prefixed{name, err}
-			}
+			formatted, err = formatGoMod(ctx, work, name, body)
 		default:
 			formatted = body
 		}
@@ -48,13 +45,6 @@ func formatFiles(ctx context.Context, work string, files map[string]string, opts
 	}
 	return response{Status: "ok", Files: out}
 }
-
-type prefixed struct {
-	name string
-	err  error
-}
-
-func (p prefixed) Error() string { return p.name + ":" + p.err.Error() }
 
 // gofmt formats with the toolchain's own gofmt, so a version's /fmt formats as that
 // version does (this agent is built by the newest toolchain and serves them all). An error
@@ -97,7 +87,11 @@ func goimports(ctx context.Context, name, body string) (string, error) {
 	return stdout.String(), nil
 }
 
-func formatGoMod(ctx context.Context, work, body string) (string, error) {
+// formatGoMod formats with `go mod edit -fmt`. An error reads as upstream's, which is
+// golang.org/x/mod/modfile's with the file named as the user named it
+// ("dir/go.mod:1: unknown directive: 123"): the go command's own heading ("go: errors
+// parsing go.mod:") goes, and the work directory's path becomes the user's name.
+func formatGoMod(ctx context.Context, work, name, body string) (string, error) {
 	dir, err := os.MkdirTemp(work, "mod-")
 	if err != nil {
 		return "", err
@@ -111,7 +105,24 @@ func formatGoMod(ctx context.Context, work, body string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(strings.ReplaceAll(out.String(), file+":", ""))
+		var lines []string
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			switch {
+			case strings.HasPrefix(line, "go: errors parsing "):
+			case strings.HasPrefix(line, file+":"):
+				lines = append(lines, name+strings.TrimPrefix(line, file))
+			case strings.HasPrefix(line, "go.mod:"):
+				// A go command that names the file relative to its directory.
+				lines = append(lines, name+strings.TrimPrefix(line, "go.mod"))
+			default:
+				lines = append(lines, line)
+			}
+		}
+		msg := strings.Join(lines, "\n")
+		if !strings.HasPrefix(msg, name+":") {
+			// Not a parse error (the go command failed otherwise): still say which file.
+			msg = name + ": " + msg
+		}
 		return "", errorString(msg)
 	}
 	b, err := os.ReadFile(file)

@@ -306,6 +306,9 @@ func build(req request) (response, []byte) {
 	var resp response
 	test := false
 	if body, ok := req.Files["prog.go"]; ok && isTestProg(body) {
+		// Upstream moves it to prog_test.go for go test, and its compile errors and vet
+		// findings name that file ("./prog_test.go:4:20: undefined: testing"), as do the
+		// test's own log lines; so do GoPlay's.
 		test = true
 		if err := os.Rename(filepath.Join(src, "prog.go"), filepath.Join(src, "prog_test.go")); err != nil {
 			return response{Status: "internal", Output: err.Error()}, nil
@@ -314,8 +317,6 @@ func build(req request) (response, []byte) {
 		// tests and examples without that check (vet runs when the request asks for it).
 		resp, _ = runGo(ctx, work, src, []string{"test", "-c", "-vet=off", "-o", out, "-trimpath", ldflags, "."}, req.Tags)
 		resp.Via = "go"
-		// Positions name the file the user wrote.
-		resp.Output = strings.ReplaceAll(resp.Output, "prog_test.go", "prog.go")
 	} else {
 		var err error
 		resp, err = fastBuild(ctx, src, out, req.Files, req.Tags)
@@ -331,7 +332,7 @@ func build(req request) (response, []byte) {
 		switch vet, _ := runGo(ctx, work, src, []string{"vet", "."}, req.Tags); vet.Status {
 		case "ok":
 		case "build-error":
-			resp.Vet = dotRelative(strings.ReplaceAll(vet.Output, "prog_test.go", "prog.go"))
+			resp.Vet = dotRelative(vet.Output)
 		default:
 			resp.VetStatus = vet.Status
 		}
