@@ -204,7 +204,8 @@ internal static partial class PlaygroundSocketEndpoint
     /// <summary>The module path of a program: its go.mod's, or <c>play</c> as the sandbox writes it.</summary>
     private static string ModulePath(string body)
     {
-        if (Txtar.Parse(body).Files is { } files && files.TryGetValue("go.mod", out var mod))
+        // The first go.mod, as a duplicate is refused before anything is built.
+        if (Txtar.Split(body).FirstOrDefault(f => f.Key == "go.mod").Value is { } mod)
         {
             foreach (var line in mod.Split('\n'))
             {
