@@ -12,7 +12,9 @@ namespace Playground.Modules;
 /// The GOPROXY-protocol route builders use (<c>GOPROXY=…/gomod</c>): module versions come
 /// from the upstream once and then from the on-disk cache; version lists and <c>@latest</c>
 /// are reused for <see cref="ModuleOptions.ListCacheTime"/>; denied modules get 403 with the
-/// reason, which the go command shows as the build error.
+/// reason, which the go command shows as the build error. Every refusal or failure has a
+/// one-line text/plain reason for the user (the build output shows it in place of this route's
+/// address and status); the upstream's address and the exception stay in the log.
 /// </summary>
 public sealed partial class GoModuleProxy
 {
@@ -189,14 +191,16 @@ public sealed partial class GoModuleProxy
             using var upstream = await _upstream.GetAsync(path, timeout.Token).ConfigureAwait(false);
             if (upstream.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Gone)
             {
+                // The upstream's reason ("not found: … unknown revision v1.2.3"), on one line.
                 var body = await upstream.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-                return new Fetched((int)upstream.StatusCode, body.Length > 0 && body.Length < 2000 ? body.TrimEnd() : "not found");
+                var reason = string.Join("; ", body.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                return new Fetched((int)upstream.StatusCode, reason.Length is > 0 and < 2000 ? reason : "not found");
             }
 
             if (!upstream.IsSuccessStatusCode)
             {
                 LogUpstreamStatus(_logger, path, (int)upstream.StatusCode);
-                return new Fetched(StatusCodes.Status502BadGateway, $"the module proxy {_options.Upstream} answered {(int)upstream.StatusCode} {upstream.ReasonPhrase} for {path}");
+                return new Fetched(StatusCodes.Status502BadGateway, $"the module proxy failed ({(int)upstream.StatusCode} {upstream.ReasonPhrase}); try again later");
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -237,7 +241,9 @@ public sealed partial class GoModuleProxy
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
             LogUpstreamFailed(_logger, e, path);
-            return new Fetched(StatusCodes.Status502BadGateway, $"the module proxy {_options.Upstream} could not be reached: {e.Message}");
+            return new Fetched(StatusCodes.Status502BadGateway, e is OperationCanceledException
+                ? $"the module proxy did not answer within {_options.UpstreamTimeout.TotalSeconds:0} s; try again later"
+                : "the module proxy could not be reached; try again later");
         }
     }
 
@@ -262,7 +268,8 @@ public sealed partial class GoModuleProxy
         }
         catch (HttpRequestException e)
         {
-            await TextAsync(context.Response, StatusCodes.Status502BadGateway, $"the checksum database could not be reached through {_options.Upstream}: {e.Message}", "error").ConfigureAwait(false);
+            LogUpstreamFailed(_logger, e, path);
+            await TextAsync(context.Response, StatusCodes.Status502BadGateway, "the checksum database could not be reached; try again later", "error").ConfigureAwait(false);
         }
     }
 

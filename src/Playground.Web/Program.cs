@@ -3,6 +3,7 @@ using Playground.Telemetry;
 using Playground.Web.Api;
 using Playground.Web.Clients;
 using Playground.Web.Embedding;
+using Playground.Web.Examples;
 using Playground.Web.Hosting;
 using Playground.Web.Realtime;
 using Playground.Web.Snippets;
@@ -56,6 +57,7 @@ if (preparing)
 app.UseClientAddresses();
 app.UsePlaygroundMetricsPort();
 app.UseFramingPolicy();
+app.UseUpstreamCors();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapHealth();
@@ -70,6 +72,7 @@ app.MapTerminals();
 app.MapGoDevApi();
 app.MapFormat();
 app.MapSnippets();
+app.MapExamples();
 app.MapEmbed();
 app.Run();
 

@@ -24,8 +24,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const settingsKey = "goplay.settings";
 const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
 
-// A shared snippet's page (/p/{id}) starts from the snippet; unsaved edits are kept per page.
-const snippetId = /^\/p\/([A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
+// A shared snippet's page (/p/{id}, or go.dev's /play/p/{id}) starts from the snippet;
+// unsaved edits are kept per snippet.
+const snippetId = /^(?:\/play)?\/p\/([A-Za-z0-9_-]+)$/.exec(location.pathname)?.[1] ?? null;
 let draftKey = "goplay.draft:" + (snippetId ?? "new");
 
 async function initialFiles(): Promise<{ files: SourceFile[]; note?: string }> {

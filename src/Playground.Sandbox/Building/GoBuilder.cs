@@ -186,6 +186,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
 
         var head = JsonSerializer.Deserialize(frame.AsSpan(4, (int)headLength), AgentJson.Default.AgentResponse)
             ?? throw new SandboxSetupException("The build agent returned an empty response.");
+        head = head with { Output = ModuleErrors.Rewrite(head.Output), Vet = head.Vet is null ? null : ModuleErrors.Rewrite(head.Vet) };
         switch (head.Status)
         {
             case "build-error":

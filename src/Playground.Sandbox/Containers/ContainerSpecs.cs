@@ -49,6 +49,9 @@ internal static class ContainerSpecs
     /// <summary>Where builders see the module proxy's socket directory.</summary>
     private const string ModuleSocketMount = "/run/goplay-modules";
 
+    /// <summary>The module proxy as the go command in a builder sees it: the agent's loopback relay to the socket.</summary>
+    internal const string ModuleProxyUrl = "http://127.0.0.1:8642/gomod";
+
     /// <summary>
     /// Modules come through the agent's loopback relay to the module proxy's unix socket (the
     /// builder still has no network); without a socket, imports that need modules fail clearly.
@@ -57,7 +60,7 @@ internal static class ContainerSpecs
         ? ["GOPROXY=off", "GOSUMDB=off"]
         :
         [
-            "GOPROXY=http://127.0.0.1:8642/gomod",
+            "GOPROXY=" + ModuleProxyUrl,
             "GOSUMDB=" + o.ChecksumDatabase,
             "GOPRIVATE=",
             "GONOPROXY=",

@@ -32,6 +32,14 @@ internal sealed record LegacyCompileResponse(
     [property: JsonPropertyName("compile_errors")] string CompileErrors,
     [property: JsonPropertyName("output")] string Output);
 
+/// <summary>
+/// The response of <c>/_/compile</c> with <c>version=2</c>: go.dev decodes play.golang.org's
+/// answer into a struct of these three fields (golang/website internal/play/proxy.go) and
+/// encodes that again, so Status, IsTest, TestsFailed and VetOK are gone and VetErrors,
+/// without omitempty there, is always present.
+/// </summary>
+internal sealed record GoDevCompileResponse(string Errors, IReadOnlyList<CompileEvent>? Events, string VetErrors);
+
 internal static class GoJson
 {
     private static readonly JsonSerializerOptions Options = new()
@@ -42,10 +50,17 @@ internal static class GoJson
     };
 
     /// <summary>
-    /// JSON as Go's <c>json.NewEncoder(w).Encode(v)</c> writes it: &lt;, &gt;, &amp;, U+2028 and
-    /// U+2029 escaped, and a trailing newline. Those characters can only occur inside strings.
+    /// JSON as Go's <c>json.NewEncoder(w).Encode(v)</c> writes it (play.golang.org's answers):
+    /// <see cref="Marshal"/>'s text and a trailing newline.
     /// </summary>
-    public static string Serialize<T>(T value)
+    public static string Serialize<T>(T value) => Marshal(value) + "\n";
+
+    /// <summary>
+    /// JSON as Go's <c>json.Marshal(v)</c> writes it (go.dev's <c>/_/compile</c>): &lt;, &gt;,
+    /// &amp;, U+2028 and U+2029 escaped, no trailing newline. Those characters can only occur
+    /// inside strings.
+    /// </summary>
+    public static string Marshal<T>(T value)
     {
         var json = JsonSerializer.Serialize(value, Options);
         var sb = new StringBuilder(json.Length + 16);
@@ -62,7 +77,7 @@ internal static class GoJson
             };
         }
 
-        return sb.Append('\n').ToString();
+        return sb.ToString();
     }
 
     /// <summary>Writes <paramref name="value"/> as the response body, as upstream: application/json.</summary>

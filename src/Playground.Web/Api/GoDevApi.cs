@@ -20,24 +20,56 @@ internal static class GoDevApi
     /// <summary>Routes that answer CORS requests from any origin, as upstream.</summary>
     private static readonly string[] ApiRoutes = ["/compile", "/_/compile", "/version", "/versions", "/_ah/health", "/share", "/_/share", "/fmt", "/_/fmt", "/vet"];
 
+    /// <summary>
+    /// Prefixes of the pages and files upstream serves to any origin: its catch-all handler
+    /// (the editor, <c>/p/</c> and every 404 it gives) and its examples handler both set the header.
+    /// </summary>
+    private static readonly string[] AnyOriginPrefixes = ["/p/", "/play/", "/doc/play/"];
+
     public static WebApplicationBuilder AddGoDevApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CompileEndpoint>();
         return builder;
     }
 
-    public static WebApplication MapGoDevApi(this WebApplication app)
+    /// <summary>
+    /// <c>Access-Control-Allow-Origin: *</c> where upstream sends it: the API routes, the editor
+    /// page, snippets, examples, and every 404. Before the static files, which answer the
+    /// editor page (<c>/</c>) without reaching any endpoint.
+    /// </summary>
+    public static WebApplication UseUpstreamCors(this WebApplication app)
     {
         app.Use(async (context, next) =>
         {
-            if (ApiRoutes.Contains(context.Request.Path.Value, StringComparer.Ordinal))
+            var path = context.Request.Path.Value ?? "";
+            if (path is "/" or "/index.html" or "/play"
+                || ApiRoutes.Contains(path, StringComparer.Ordinal)
+                || AnyOriginPrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal)))
             {
                 context.Response.Headers.AccessControlAllowOrigin = "*";
+            }
+            else
+            {
+                // Whoever gives the 404 (routing, static files, an endpoint), as upstream's catch-all does.
+                context.Response.OnStarting(static state =>
+                {
+                    var response = (HttpResponse)state;
+                    if (response.StatusCode == StatusCodes.Status404NotFound)
+                    {
+                        response.Headers.AccessControlAllowOrigin = "*";
+                    }
+
+                    return Task.CompletedTask;
+                }, context.Response);
             }
 
             await next(context);
         });
+        return app;
+    }
 
+    public static WebApplication MapGoDevApi(this WebApplication app)
+    {
         // A pre-flight CORS request: an empty 200. Route by route: a catch-all would turn every
         // other GET (static files included) into a 405.
         foreach (var route in ApiRoutes)
@@ -150,14 +182,19 @@ internal sealed class CompileEndpoint(IRunService runs, IToolchainInfo toolchain
 
     private static async Task WriteAsync(HttpContext http, bool legacyShape, CompileRequest request, CompileResponse response)
     {
-        if (legacyShape && !request.Version2)
-        {
-            await GoJson.WriteAsync(http, new LegacyCompileResponse(response.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])));
-        }
-        else
+        if (!legacyShape)
         {
             await GoJson.WriteAsync(http, response);
+            return;
         }
+
+        // go.dev's bytes: its handler writes json.Marshal's output (no newline) and sets no
+        // Content-Type, so Go's sniffing names it text/plain.
+        var body = request.Version2
+            ? GoJson.Marshal(new GoDevCompileResponse(response.Errors, response.Events, response.VetErrors ?? ""))
+            : GoJson.Marshal(new LegacyCompileResponse(response.Errors, string.Concat(response.Events?.Select(e => e.Message) ?? [])));
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        await http.Response.WriteAsync(body, http.RequestAborted);
     }
 
     /// <summary>

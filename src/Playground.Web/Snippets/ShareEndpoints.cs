@@ -6,7 +6,10 @@ using Playground.Web.Clients;
 
 namespace Playground.Web.Snippets;
 
-/// <summary><c>/share</c>, <c>/_/share</c> and <c>/p/{id}</c> as the official playground serves them (CONTRACTS.md).</summary>
+/// <summary>
+/// <c>/share</c>, <c>/_/share</c> and <c>/p/{id}</c> as the official playground serves them
+/// (CONTRACTS.md), and go.dev's <c>/play/</c> and <c>/play/p/{id}</c> links to the same snippets.
+/// </summary>
 internal static class ShareEndpoints
 {
     public static WebApplicationBuilder AddSnippets(this WebApplicationBuilder builder)
@@ -24,23 +27,53 @@ internal static class ShareEndpoints
         app.MapPost("/_/share", ShareAsync);
         app.MapGet("/_/share", async (string? id, ISnippetStore store, CancellationToken cancellationToken) =>
             await RawAsync(id ?? "", store, download: false, cancellationToken));
-        app.MapGet("/p/{file}", async (string file, bool? download, ISnippetStore store, IWebHostEnvironment environment, CancellationToken cancellationToken) =>
+        app.MapGet("/p/{file}", SnippetAsync);
+
+        // go.dev's layout (golang/website internal/play): /play/ is the editor, /play/p/{id}
+        // and /play/p/{id}.go are /p/'s; any other path under /play/ is sent to /play/.
+        app.MapGet("/play/p/{file}", SnippetAsync);
+        // Route templates ignore a trailing slash: the path tells /play (Go's ServeMux answers
+        // 301 to /play/) from /play/.
+        app.MapGet("/play/{**rest}", (HttpContext http, IWebHostEnvironment environment) => http.Request.Path.Value switch
         {
-            if (file.EndsWith(".go", StringComparison.Ordinal))
-            {
-                return await RawAsync(file[..^3], store, download == true, cancellationToken);
-            }
-
-            // The editor page; it loads the snippet from /p/{id}.go.
-            if (!SnippetId.IsWellFormed(file) || await store.GetAsync(file, cancellationToken) is null)
-            {
-                return Results.Text("Snippet not found\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
-            }
-
-            return Results.File(environment.WebRootFileProvider.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+            "/play" => Results.Redirect("/play/", permanent: true),
+            "/play/" => EditorPage(environment),
+            _ => Results.Redirect("/play/"),
         });
+
+        // Upstream answers a pre-flight request to any of its pages with an empty 200. Not on
+        // "/": an endpoint there, even for OPTIONS alone, keeps the static files from serving
+        // the editor page to a GET.
+        foreach (var route in (string[])["/p/{file}", "/play/{**rest}"])
+        {
+            app.MapMethods(route, [HttpMethods.Options], () => Results.Ok());
+        }
+
         return app;
     }
+
+    /// <summary><c>/p/{id}.go</c>: the snippet's text; <c>/p/{id}</c>: the editor page, which loads it from there.</summary>
+    private static async Task<IResult> SnippetAsync(string file, bool? download, ISnippetStore store, IWebHostEnvironment environment, CancellationToken cancellationToken)
+    {
+        if (file.EndsWith(".go", StringComparison.Ordinal))
+        {
+            return await RawAsync(file[..^3], store, download == true, cancellationToken);
+        }
+
+        if (!SnippetId.IsWellFormed(file) || await store.GetAsync(file, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+
+        return EditorPage(environment);
+    }
+
+    private static IResult EditorPage(IWebHostEnvironment environment) =>
+        Results.File(environment.WebRootFileProvider.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+
+    /// <summary>As upstream's <c>http.Error(w, "Snippet not found", 404)</c>.</summary>
+    private static IResult NotFound() =>
+        Results.Text("Snippet not found\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
 
     private static async Task<IResult> ShareAsync(HttpContext http, ISnippetStore store, ShareQuota quota, IOptions<SnippetsOptions> options)
     {
@@ -78,7 +111,7 @@ internal static class ShareEndpoints
         var body = SnippetId.IsWellFormed(id) ? await store.GetAsync(id, cancellationToken) : null;
         if (body is null)
         {
-            return Results.Text("Snippet not found\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+            return NotFound();
         }
 
         return new SnippetResult(body, download ? id + ".go" : null);

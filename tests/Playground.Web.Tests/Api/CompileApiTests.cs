@@ -373,7 +373,8 @@ public sealed class CompileApiTests(WebAppFixture app)
     public async Task LegacyRoute_V1ShapeUnlessVersion2()
     {
         var (_, v1) = await PostAsync("/_/compile", Form(("body", Hello)));
-        Assert.Equal("{\"compile_errors\":\"\",\"output\":\"Hello, 世界\\n\"}\n", v1);
+        // go.dev's json.Marshal: no trailing newline (UpstreamRoutesTests holds the rest of its bytes).
+        Assert.Equal("{\"compile_errors\":\"\",\"output\":\"Hello, 世界\\n\"}", v1);
 
         var (_, v2) = await PostAsync("/_/compile", Form(("body", Hello), ("version", "2")));
         Assert.StartsWith("{\"Errors\":\"\",\"Events\":", v2, StringComparison.Ordinal);

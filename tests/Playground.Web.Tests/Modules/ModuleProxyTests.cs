@@ -132,6 +132,31 @@ public sealed class ModuleProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MissingModule_OverCompile_NamesTheModuleAndTheReason_NotTheRelay()
+    {
+        // The go command's error named the builder's loopback relay and the route's status:
+        // "reading http://127.0.0.1:8642/gomod/…: 502 Bad Gateway".
+        await using var web = await StartWebAsync();
+        using var http = new HttpClient();
+        async Task<string> ErrorsAsync(string source)
+        {
+            using var answer = await http.PostAsync(new Uri(web.BaseAddress, "/compile"), new FormUrlEncodedContent(new Dictionary<string, string> { ["version"] = "2", ["body"] = source }));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            return System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("Errors").GetString()!;
+        }
+
+        var missing = await ErrorsAsync("package main\n\nimport \"example.com/nothere\"\n\nfunc main() { nothere.Hello() }\n" +
+            "-- go.mod --\nmodule play\n\ngo 1.19\n\nrequire example.com/nothere v1.2.3\n");
+        Assert.Equal("go: downloading example.com/nothere v1.2.3\nprog.go:3:8: example.com/nothere@v1.2.3: not found: example.com/nothere/@v/v1.2.3.zip\n", missing);
+
+        // The upstream gone: the reason, without its address or the exception's.
+        await _upstream.DisposeAsync();
+        var unreachable = await ErrorsAsync("package main\n\nimport \"example.com/other\"\n\nfunc main() { other.Hello(\"x\") }\n");
+        _upstream = await GoProxyUpstream.StartAsync();
+        Assert.Equal("go: finding module for package example.com/other\nprog.go:3:8: module example.com/other: the module proxy could not be reached; try again later\n", unreachable);
+    }
+
+    [Fact]
     public async Task CorporateProxy_UsedThenDown_FallsBackDirectAndSaysSo()
     {
         await using var proxy = await RealProxies.TinyProxy.StartAsync(_dir);
