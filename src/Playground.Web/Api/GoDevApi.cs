@@ -79,7 +79,9 @@ internal static class GoDevApi
 
         // GET as upstream: its fields in the query, or (none) 400 like an undecodable POST.
         app.MapMethods("/compile", [HttpMethods.Get, HttpMethods.Post], (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: false));
-        app.MapMethods("/_/compile", [HttpMethods.Get, HttpMethods.Post], (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
+        app.MapPost("/_/compile", (HttpContext http, CompileEndpoint endpoint) => endpoint.HandleAsync(http, legacyShape: true));
+        // go.dev's own words (its handler writes them with http.Error).
+        app.MapGet("/_/compile", () => Results.Text("I only answer to POST requests.\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status405MethodNotAllowed));
         app.MapGet("/version", async (IToolchainInfo toolchain, CancellationToken cancellationToken) =>
         {
             var (version, error) = await toolchain.ResolveAsync(null, cancellationToken);

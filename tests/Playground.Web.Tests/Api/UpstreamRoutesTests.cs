@@ -51,6 +51,16 @@ public sealed class UpstreamRoutesTests(WebAppFixture app, BrowserFixture browse
     }
 
     [Fact]
+    public async Task GoDevCompile_Get_405InGoDevsWords()
+    {
+        using var response = await app.Http.GetAsync(At("/_/compile?body=package%20main"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("I only answer to POST requests.\n", await response.Content.ReadAsStringAsync());
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
     public async Task GoDevCompile_Version2_ErrorsEventsVetErrorsOnly_HtmlEscaped()
     {
         var source = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"<a & b>\")\n}\n";
