@@ -332,7 +332,7 @@ public sealed class CompileApiTests(WebAppFixture app)
 
         var root = Json(body);
         Assert.Equal("", root.GetProperty("Errors").GetString());
-        Assert.Equal("./prog.go:13:2: fmt.Printf format %d reads arg #2, but call has 1 arg\n", root.GetProperty("VetErrors").GetString());
+        Assert.Equal("./prog.go:13:17: fmt.Printf format %d reads arg #2, but call has 1 arg\n", root.GetProperty("VetErrors").GetString());
         Assert.Equal("418 %!d(MISSING)\n", root.GetProperty("Events")[0].GetProperty("Message").GetString());
         Assert.Equal("miss", response.Headers.GetValues("X-GoPlay-Cache").Single());
         Assert.True(elapsed < TimeSpan.FromSeconds(15), $"the first heavy vet took {elapsed.TotalSeconds:0.0} s");
