@@ -21,8 +21,13 @@ public sealed class TracingAndLoggingTests
 
         await web.CompileAsync($"package main\n\nimport \"fmt\"\n\n// {marker}\nfunc main() {{ fmt.Println(\"{marker}\") }}\n");
 
+        // The request's span ends after the response, so it may come in a later export batch
+        // than the run's: wait for both.
         OtlpReceiver.Span? run = null;
-        await Poll.UntilAsync(() => (run = receiver.Spans.FirstOrDefault(s => s.Name == "playground.run")) is not null, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        await Poll.UntilAsync(
+            () => (run = receiver.Spans.FirstOrDefault(s => s.Name == "playground.run")) is not null && receiver.Spans.Any(s => s.SpanId == run.ParentSpanId),
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
 
         Assert.True(run is not null, "no playground.run span arrived over OTLP; received: " + string.Join(", ", receiver.Spans.Select(s => s.Name)) + "\n" + web.Log);
         var spans = receiver.Spans.Where(s => s.TraceId == run.TraceId).ToList();
