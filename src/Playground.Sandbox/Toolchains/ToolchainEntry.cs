@@ -49,7 +49,7 @@ internal enum ToolchainEntryKind
 }
 
 /// <summary>A Go version as the toolchain reports it (<c>go1.27.4</c>), compared numerically.</summary>
-internal readonly partial record struct GoVersion(int Major, int Minor, int Patch) : IComparable<GoVersion>
+public readonly partial record struct GoVersion(int Major, int Minor, int Patch) : IComparable<GoVersion>
 {
     /// <summary>Parses <c>go1.27.4</c>, <c>1.27.4</c>, <c>go1.27</c>, <c>1.27</c> and <c>1.21rc1</c> (as 1.21.0).</summary>
     public static bool TryParse(string? text, out GoVersion version)

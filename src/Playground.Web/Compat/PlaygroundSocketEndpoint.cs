@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -9,6 +8,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
+using Playground.Sandbox.Toolchains;
 using Playground.Web.Api;
 using Playground.Web.Clients;
 using Playground.Web.Terminals;
@@ -189,17 +189,8 @@ internal static partial class PlaygroundSocketEndpoint
     /// How <c>go build</c> of this release exits on a compile error: Go 1.19 and older with 2,
     /// later ones with 1 (measured with 1.19 and 1.21 to 1.27); failures to load packages exit 1.
     /// </summary>
-    internal static int CompileFailureStatus(string? release)
-    {
-        if (release is null || !release.StartsWith("go1.", StringComparison.Ordinal))
-        {
-            return 1;
-        }
-
-        var minor = release[4..];
-        var dot = minor.IndexOf('.', StringComparison.Ordinal);
-        return int.TryParse(dot < 0 ? minor : minor[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 20 ? 2 : 1;
-    }
+    internal static int CompileFailureStatus(string? release) =>
+        GoVersion.TryParse(release, out var version) && version is { Major: 1, Minor: < 20 } ? 2 : 1;
 
     /// <summary>The module path of a program: its go.mod's, or <c>play</c> as the sandbox writes it.</summary>
     private static string ModulePath(string body)
