@@ -5,7 +5,7 @@ using Playground.Sandbox.Images;
 namespace Playground.Sandbox;
 
 /// <summary>Ready when the engine answers and the sandbox images exist (and the build cache is warm).</summary>
-internal sealed class SandboxHealthCheck(DockerEngine engine, DockerResilience resilience, SandboxImages images, SandboxReadiness readiness) : IHealthCheck
+internal sealed class SandboxHealthCheck(IContainerEngine engine, DockerResilience resilience, ISandboxImages images, SandboxReadiness readiness) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -19,7 +19,7 @@ internal sealed class SandboxHealthCheck(DockerEngine engine, DockerResilience r
                 return HealthCheckResult.Unhealthy("Docker engine calls are failing: circuit breaker open.");
             }
 
-            await engine.IdempotentAsync((d, ct) => d.System.PingAsync(ct), cts.Token).ConfigureAwait(false);
+            await engine.PingAsync(cts.Token).ConfigureAwait(false);
             if (readiness.IsReady)
             {
                 var set = await readiness.EnsureAsync(cts.Token).ConfigureAwait(false);

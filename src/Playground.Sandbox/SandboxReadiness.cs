@@ -16,8 +16,9 @@ namespace Playground.Sandbox;
 /// </summary>
 internal sealed partial class SandboxReadiness(
     ToolchainCatalog catalog,
-    SandboxImages images,
+    ISandboxImages images,
     GoBuilder builder,
+    PreparedToolchains prepared,
     QuietGate quiet,
     ILogger<SandboxReadiness> logger) : IDisposable
 {
@@ -25,27 +26,6 @@ internal sealed partial class SandboxReadiness(
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, Task<SandboxImageSet>> _prepared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
-
-    private readonly ConcurrentDictionary<string, (Toolchain Toolchain, SandboxImageSet Images)> _ready = new(StringComparer.Ordinal);
-    private event Action<Toolchain, SandboxImageSet>? Prepared;
-
-    /// <summary>
-    /// Calls <paramref name="handler"/> for every toolchain that is ready now and for each one
-    /// that becomes ready later (the builder pool fills its builders then); a toolchain may be
-    /// reported more than once.
-    /// </summary>
-    public void OnPrepared(Action<Toolchain, SandboxImageSet> handler)
-    {
-        lock (_gate)
-        {
-            Prepared += handler;
-        }
-
-        foreach (var (toolchain, images) in _ready.Values)
-        {
-            handler(toolchain, images);
-        }
-    }
 
     /// <summary>True when the default toolchain is ready to build and run.</summary>
     public bool IsReady => DefaultTask() is { IsCompletedSuccessfully: true };
@@ -199,14 +179,7 @@ internal sealed partial class SandboxReadiness(
             await builder.WarmAsync(set, vet: false, cts.Token).ConfigureAwait(false);
             LogReady(logger, toolchain.Version, set.RunnerImage, set.BuilderImage);
             _errors.TryRemove(toolchain.Version, out _);
-            _ready[toolchain.Version] = (toolchain, set);
-            Action<Toolchain, SandboxImageSet>? prepared;
-            lock (_gate)
-            {
-                prepared = Prepared;
-            }
-
-            prepared?.Invoke(toolchain, set);
+            prepared.Publish(toolchain, set);
             return set;
         }
         catch (Exception e)

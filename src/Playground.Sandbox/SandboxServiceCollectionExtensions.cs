@@ -34,8 +34,12 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         DockerResilience.Register(services);
         services.TryAddSingleton<DockerEngine>();
+        services.TryAddSingleton<IContainerEngine>(sp => sp.GetRequiredService<DockerEngine>());
+        services.TryAddSingleton<SandboxContainers>();
+        services.TryAddSingleton<PreparedToolchains>();
         services.TryAddSingleton<ToolchainCatalog>();
         services.TryAddSingleton<SandboxImages>();
+        services.TryAddSingleton<ISandboxImages>(sp => sp.GetRequiredService<SandboxImages>());
         services.TryAddSingleton<GoBuilder>();
         services.TryAddSingleton<GoRunner>();
         services.TryAddSingleton<RunnerUsers>();

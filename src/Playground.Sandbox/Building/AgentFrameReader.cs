@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Docker.DotNet;
+using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
 
 namespace Playground.Sandbox.Building;
@@ -10,7 +10,7 @@ namespace Playground.Sandbox.Building;
 /// status is "ok". Reading exactly one frame is what lets a pooled builder's stream carry
 /// the next request.
 /// </summary>
-internal sealed class AgentFrameReader(MultiplexedStream stream)
+internal sealed class AgentFrameReader(IContainerStream stream)
 {
     private readonly byte[] _buffer = new byte[81920];
     private int _start;
@@ -57,12 +57,12 @@ internal sealed class AgentFrameReader(MultiplexedStream stream)
             if (_start == _end)
             {
                 var read = await stream.ReadOutputAsync(_buffer, 0, _buffer.Length, cancellationToken).ConfigureAwait(false);
-                if (read.EOF)
+                if (read.Eof)
                 {
                     throw new SandboxSetupException("The build agent ended without a complete response.");
                 }
 
-                if (read.Target != MultiplexedStream.TargetStream.StandardOut)
+                if (!read.IsStdout)
                 {
                     continue;
                 }

@@ -20,15 +20,15 @@ namespace Playground.Sandbox.Building;
 /// wait for users' jobs first (<see cref="QuietGate"/>).
 /// </summary>
 internal sealed class BuilderPool(
-    DockerEngine engine,
-    IServiceProvider services,
+    SandboxContainers containers,
+    PreparedToolchains prepared,
     ActiveRuns active,
     SandboxMetrics metrics,
     ToolchainCatalog catalog,
     QuietGate quiet,
     IOptions<SandboxOptions> options,
     TimeProvider time,
-    ILogger<BuilderPool> logger) : WarmPool<PooledBuilder>(engine, services, active, options, time, logger)
+    ILogger<BuilderPool> logger) : WarmPool<PooledBuilder>(containers, active, metrics, options, time, logger)
 {
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
@@ -40,6 +40,10 @@ internal sealed class BuilderPool(
 
     protected override int Size => Options.BuilderPoolSize;
 
+    protected override string MetricName => "builder";
+
+    protected override int Waiting => Free;
+
     protected override int Shortfall => _slots.Values.Sum(s => Math.Max(0, s.Target - Volatile.Read(ref s.Live)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,7 +54,7 @@ internal sealed class BuilderPool(
         }
 
         // Builders follow readiness: a toolchain gets its builders once it is prepared.
-        Readiness.OnPrepared((toolchain, images) => _ = AddAsync(toolchain, images));
+        prepared.OnPrepared((toolchain, images) => _ = AddAsync(toolchain, images));
         await base.ExecuteAsync(stoppingToken).ConfigureAwait(false);
     }
 
@@ -73,7 +77,7 @@ internal sealed class BuilderPool(
                 if (Time.GetUtcNow() - builder.CreatedAt < RecycleAge
                     && await builder.Container.IsRunningAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    metrics.BuilderTake(hit: true);
+                    Metrics.BuilderTake(hit: true);
                     return builder;
                 }
 
@@ -81,7 +85,7 @@ internal sealed class BuilderPool(
             }
         }
 
-        metrics.BuilderTake(hit: false);
+        Metrics.BuilderTake(hit: false);
         return null;
     }
 
@@ -120,7 +124,7 @@ internal sealed class BuilderPool(
             var images = slot.Images;
             var (container, tracked) = await StartContainerAsync(
                 "builders-",
-                runId => ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, Options, Time, serve: true),
+                runId => ContainerSpec.Builder(images.BuilderImage, images.CacheVolume, runId, serve: true),
                 cancellationToken).ConfigureAwait(false);
             return new PooledBuilder(container, images, tracked, Time.GetUtcNow());
         }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Docker.DotNet;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
@@ -44,7 +43,7 @@ internal sealed record BuildResult(BuildStatus Status, string Output, byte[]? Bi
 /// agent answers on stdout with a framed status, compiler output and the binary. The builder
 /// never runs the code it builds.
 /// </summary>
-internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, ActiveRuns active, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
+internal sealed partial class GoBuilder(SandboxContainers containers, BuilderPool pool, ActiveRuns active, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoBuilder> logger)
 {
     // The agent's own timeout covers `go build`; the host's deadline adds room for the
     // container to start and the response to arrive, and is the one that always holds.
@@ -120,9 +119,9 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
             }
 
             var spec = request.Warm
-                ? ContainerSpecs.WarmingBuilder(images.BuilderImage, images.CacheVolume, runId, options.Value, time)
-                : ContainerSpecs.Builder(images.BuilderImage, images.CacheVolume, runId, options.Value, time);
-            var container = await SandboxContainer.CreateAsync(engine, spec, logger, cancellationToken).ConfigureAwait(false);
+                ? ContainerSpec.WarmingBuilder(images.BuilderImage, images.CacheVolume, runId)
+                : ContainerSpec.Builder(images.BuilderImage, images.CacheVolume, runId);
+            var container = await containers.CreateAsync(spec, cancellationToken).ConfigureAwait(false);
             await using (container.ConfigureAwait(false))
             {
                 await container.StartAsync(linked.Token).ConfigureAwait(false);
@@ -140,7 +139,7 @@ internal sealed partial class GoBuilder(DockerEngine engine, BuilderPool pool, A
     /// One request to the agent over its stdin, one framed answer from its stdout. Null when
     /// the answer is over the byte cap (it was not read to its end, so the stream is spoiled).
     /// </summary>
-    private async Task<BuildResult?> ExchangeAsync(MultiplexedStream stream, AgentRequest request, long started, bool closeAfterRequest, CancellationToken cancellationToken)
+    private async Task<BuildResult?> ExchangeAsync(IContainerStream stream, AgentRequest request, long started, bool closeAfterRequest, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var payload = JsonSerializer.SerializeToUtf8Bytes(request, AgentJson.Default.AgentRequest);

@@ -15,6 +15,18 @@ internal static class ContainerSpecs
     // core file through the host's core pattern.
     private static readonly Ulimit NoCoreDumps = new() { Name = "core", Soft = 0, Hard = 0 };
 
+    /// <summary>The engine's create parameters for a <see cref="ContainerSpec"/>: the one place its role becomes flags.</summary>
+    public static CreateContainerParameters For(ContainerSpec spec, SandboxOptions o, TimeProvider time) => spec.Role switch
+    {
+        ContainerRole.Runner => Runner(spec.Image, spec.RunId, spec.Uid, o, time),
+        ContainerRole.Builder => Builder(spec.Image, CacheVolumeOf(spec), spec.RunId, o, time),
+        ContainerRole.ServingBuilder => Builder(spec.Image, CacheVolumeOf(spec), spec.RunId, o, time, serve: true),
+        ContainerRole.WarmingBuilder => WarmingBuilder(spec.Image, CacheVolumeOf(spec), spec.RunId, o, time),
+    };
+
+    private static string CacheVolumeOf(ContainerSpec spec) =>
+        spec.CacheVolume ?? throw new ArgumentException("A builder needs its toolchain's cache volume.", nameof(spec));
+
     /// <summary>A runner, as host user <paramref name="uid"/> (its own: see <see cref="RunnerUsers"/>).</summary>
     public static CreateContainerParameters Runner(string image, string runId, int uid, SandboxOptions o, TimeProvider time)
     {

@@ -1,5 +1,3 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +12,7 @@ namespace Playground.Sandbox.Containers;
 /// and then periodically.
 /// </summary>
 internal sealed partial class SandboxJanitor(
-    DockerEngine engine,
+    IContainerEngine engine,
     ActiveRuns active,
     SandboxMetrics metrics,
     IOptions<SandboxOptions> options,
@@ -50,21 +48,13 @@ internal sealed partial class SandboxJanitor(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var filter = new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [SandboxLabels.Managed + "=true"] = true },
-            },
-        };
-        var containers = await engine.IdempotentAsync((d, ct) => d.Containers.ListContainersAsync(filter, ct), cancellationToken).ConfigureAwait(false);
+        var containers = await engine.ListManagedAsync(cancellationToken).ConfigureAwait(false);
 
         var now = time.GetUtcNow();
         var removed = 0;
         foreach (var c in containers)
         {
-            IReadOnlyDictionary<string, string> labels = c.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(c.Labels);
+            var labels = c.Labels;
             var runId = labels.GetValueOrDefault(SandboxLabels.RunId, "");
             var mine = labels.GetValueOrDefault(SandboxLabels.Owner) == o.InstanceName;
             var age = now - CreatedAt(c, labels);
@@ -76,19 +66,11 @@ internal sealed partial class SandboxJanitor(
                 continue;
             }
 
-            try
-            {
-                await engine.IdempotentAsync(
-                    (d, ct) => d.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct),
-                    cancellationToken).ConfigureAwait(false);
-                removed++;
-                metrics.JanitorRemoved(reason);
-                LogRemoved(logger, c.ID[..12], reason, runId);
-            }
-            catch (DockerContainerNotFoundException)
-            {
-                // Removed meanwhile by its own run.
-            }
+            // One removed meanwhile by its own run is not an error (the engine ignores it).
+            await engine.RemoveAsync(c.Id, cancellationToken).ConfigureAwait(false);
+            removed++;
+            metrics.JanitorRemoved(reason);
+            LogRemoved(logger, c.Id[..Math.Min(12, c.Id.Length)], reason, runId);
         }
 
         return removed;
@@ -99,9 +81,9 @@ internal sealed partial class SandboxJanitor(
     /// whichever is earlier. Only GoPlay instances label containers as theirs; the label lets an
     /// instance on a fake clock (a test) age one without waiting.
     /// </summary>
-    private static DateTimeOffset CreatedAt(ContainerListResponse c, IReadOnlyDictionary<string, string> labels)
+    private static DateTimeOffset CreatedAt(ManagedContainer c, IReadOnlyDictionary<string, string> labels)
     {
-        var engine = new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc));
+        var engine = c.Created;
         var labelled = labels.GetValueOrDefault(SandboxLabels.CreatedUnix);
         return long.TryParse(labelled, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var unix)
             && unix < engine.ToUnixTimeSeconds()

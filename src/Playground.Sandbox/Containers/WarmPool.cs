@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using Docker.DotNet.Models;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,9 +11,9 @@ namespace Playground.Sandbox.Containers;
 /// recycled well before the janitor's maximum lifetime, and removed at shutdown.
 /// </summary>
 internal abstract class WarmPool<TItem>(
-    DockerEngine engine,
-    IServiceProvider services,
+    SandboxContainers containers,
     ActiveRuns active,
+    Telemetry.SandboxMetrics metrics,
     IOptions<SandboxOptions> options,
     TimeProvider time,
     ILogger logger) : BackgroundService
@@ -34,8 +32,16 @@ internal abstract class WarmPool<TItem>(
 
     protected SandboxOptions Options => options.Value;
 
+    protected Telemetry.SandboxMetrics Metrics => metrics;
+
     /// <summary>The configured size; 0 turns the pool off.</summary>
     protected abstract int Size { get; }
+
+    /// <summary>The pool's name in the <c>playground.pool.size</c> gauge.</summary>
+    protected abstract string MetricName { get; }
+
+    /// <summary>Items waiting to be taken, for the gauge.</summary>
+    protected abstract int Waiting { get; }
 
     /// <summary>How many items the pool lacks right now.</summary>
     protected abstract int Shortfall { get; }
@@ -62,8 +68,11 @@ internal abstract class WarmPool<TItem>(
         }
     }
 
-    /// <summary>Resolved lazily: readiness needs the builder, which needs the builder pool.</summary>
-    protected SandboxReadiness Readiness => services.GetRequiredService<SandboxReadiness>();
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        metrics.ObservePool(MetricName, () => Waiting);
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -124,11 +133,11 @@ internal abstract class WarmPool<TItem>(
 
     /// <summary>
     /// Creates and starts a container under a fresh run id that stays registered as active;
-    /// <paramref name="releaseAfterRemoval"/> as in <see cref="SandboxContainer.CreateAsync"/>.
+    /// <paramref name="releaseAfterRemoval"/> as in <see cref="SandboxContainers.CreateAsync"/>.
     /// </summary>
     protected async Task<(SandboxContainer Container, IDisposable Tracked)> StartContainerAsync(
         string runIdPrefix,
-        Func<string, CreateContainerParameters> spec,
+        Func<string, ContainerSpec> spec,
         CancellationToken cancellationToken,
         IDisposable? releaseAfterRemoval = null)
     {
@@ -136,7 +145,7 @@ internal abstract class WarmPool<TItem>(
         var tracked = active.Track(runId);
         try
         {
-            var container = await SandboxContainer.CreateAsync(engine, spec(runId), logger, cancellationToken, releaseAfterRemoval).ConfigureAwait(false);
+            var container = await containers.CreateAsync(spec(runId), cancellationToken, releaseAfterRemoval).ConfigureAwait(false);
             try
             {
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);

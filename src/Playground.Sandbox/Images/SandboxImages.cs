@@ -11,13 +11,29 @@ namespace Playground.Sandbox.Images;
 public sealed record SandboxImageSet(string RunnerImage, string BuilderImage, string CacheVolume, string GoVersion);
 
 /// <summary>
+/// Where the sandbox images of a toolchain come from: their names, and making them exist.
+/// Readiness asks only this, so the engine seam's fake needs no image builds.
+/// </summary>
+internal interface ISandboxImages
+{
+    /// <summary>The image names and cache volume for a toolchain; <paramref name="helperToolchain"/> builds the launcher and agent.</summary>
+    SandboxImageSet Resolve(Toolchain toolchain, Toolchain helperToolchain);
+
+    Task EnsureRunnerAsync(SandboxImageSet set, Toolchain helperToolchain, CancellationToken cancellationToken);
+
+    Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, Toolchain helperToolchain, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string image, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// Creates the sandbox images locally when they are missing: no registry is used. The runner
 /// image is <c>FROM scratch</c> with only the static launcher; a builder image holds one Go
 /// toolchain (with the C library a dynamically linked <c>go</c> needs), goimports and the
 /// build agent. Tags carry a hash of the embedded sources and the Go versions, so a changed
 /// launcher, agent or toolchain produces a new image instead of silently reusing an old one.
 /// </summary>
-internal sealed partial class SandboxImages(DockerEngine engine, IOptions<SandboxOptions> options, ILogger<SandboxImages> logger)
+internal sealed partial class SandboxImages(DockerEngine engine, IOptions<SandboxOptions> options, ILogger<SandboxImages> logger) : ISandboxImages
 {
     public const string RunnerRepository = "goplay-runner";
     public const string BuilderRepository = "goplay-builder";
@@ -40,7 +56,14 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
     public const string CacheVolumePrefix = "goplay-gocache-";
 
     /// <summary>Creates the runner image when missing; it is the same for every toolchain.</summary>
-    public async Task EnsureRunnerAsync(SandboxImageSet set, Toolchain helperToolchain, CancellationToken cancellationToken)
+    public Task EnsureRunnerAsync(SandboxImageSet set, Toolchain helperToolchain, CancellationToken cancellationToken) =>
+        DockerEngine.Translate(EnsureRunnerCoreAsync(set, helperToolchain, cancellationToken));
+
+    /// <summary>Creates a toolchain's builder image and cache volume when missing.</summary>
+    public Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, Toolchain helperToolchain, CancellationToken cancellationToken) =>
+        DockerEngine.Translate(EnsureBuilderCoreAsync(set, go, helperToolchain, cancellationToken));
+
+    private async Task EnsureRunnerCoreAsync(SandboxImageSet set, Toolchain helperToolchain, CancellationToken cancellationToken)
     {
         await RequireRuntimeAsync(options.Value.Runtime, cancellationToken).ConfigureAwait(false);
         if (await ExistsAsync(set.RunnerImage, cancellationToken).ConfigureAwait(false))
@@ -71,8 +94,7 @@ internal sealed partial class SandboxImages(DockerEngine engine, IOptions<Sandbo
         }
     }
 
-    /// <summary>Creates a toolchain's builder image and cache volume when missing.</summary>
-    public async Task EnsureBuilderAsync(SandboxImageSet set, Toolchain go, Toolchain helperToolchain, CancellationToken cancellationToken)
+    private async Task EnsureBuilderCoreAsync(SandboxImageSet set, Toolchain go, Toolchain helperToolchain, CancellationToken cancellationToken)
     {
         if (!await ExistsAsync(set.BuilderImage, cancellationToken).ConfigureAwait(false))
         {

@@ -4,8 +4,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
-using Docker.DotNet;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Containers;
 using Playground.Sandbox.Images;
@@ -24,7 +22,7 @@ internal sealed record RunResult(RunOutcome Outcome, int? ExitCode, TimeSpan Ela
 /// the exact environment over stdin, installs the exec-deny filter and hands over; output is
 /// streamed to the caller as it is produced, and the container is removed on every path.
 /// </summary>
-internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers users, IOptions<SandboxOptions> options, TimeProvider time, ILogger<GoRunner> logger)
+internal sealed class GoRunner(SandboxContainers containers, RunnerPool pool, RunnerUsers users, IOptions<SandboxOptions> options, TimeProvider time)
 {
     /// <summary>The launcher's exit code when it could not hand over (see Images/launcher/main.go).</summary>
     private const int LauncherFailureExitCode = 125;
@@ -57,7 +55,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
         async Task<SandboxContainer> CreateAsync()
         {
             var user = users.Take();
-            return await SandboxContainer.CreateAsync(engine, ContainerSpecs.Runner(images.RunnerImage, runId, user.Uid, o, time), logger, cancellationToken, user).ConfigureAwait(false);
+            return await containers.CreateAsync(ContainerSpec.Runner(images.RunnerImage, runId, user.Uid), cancellationToken, user).ConfigureAwait(false);
         }
 
         // Removed by the caller once the result is published (see RunCleanup).
@@ -287,7 +285,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
         }
     }
 
-    private static async Task WriteProgramStdinAsync(MultiplexedStream stream, ChannelReader<byte[]> fromClient, CancellationToken cancellationToken)
+    private static async Task WriteProgramStdinAsync(IContainerStream stream, ChannelReader<byte[]> fromClient, CancellationToken cancellationToken)
     {
         try
         {
@@ -322,7 +320,7 @@ internal sealed class GoRunner(DockerEngine engine, RunnerPool pool, RunnerUsers
             {
                 await task.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or OperationCanceledException or TimeoutException or Polly.ExecutionRejectedException)
+            catch (Exception e) when (e is ContainerEngineException or HttpRequestException or IOException or OperationCanceledException or TimeoutException or Polly.ExecutionRejectedException)
             {
                 // The forced removal that follows kills it all the same.
             }

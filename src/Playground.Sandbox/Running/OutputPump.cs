@@ -1,6 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
-using Docker.DotNet;
+using Playground.Sandbox.Containers;
 
 namespace Playground.Sandbox.Running;
 
@@ -23,7 +23,7 @@ namespace Playground.Sandbox.Running;
 /// into events with their delays.
 /// </para>
 /// </summary>
-internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEvent> events, long limit, string nonce, bool playback = false)
+internal sealed class OutputPump(IContainerStream stream, ChannelWriter<RunEvent> events, long limit, string nonce, bool playback = false)
 {
     /// <summary>"\0goplay-exit:" + nonce + ":"; three status digits, ":", ten digits of peak KiB and a newline follow.</summary>
     private readonly byte[] _marker = Encoding.ASCII.GetBytes("\0goplay-exit:" + nonce + ":");
@@ -159,7 +159,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
         while (true)
         {
             var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF)
+            if (read.Eof)
             {
                 foreach (var state in new[] { output, errors })
                 {
@@ -173,7 +173,7 @@ internal sealed class OutputPump(MultiplexedStream stream, ChannelWriter<RunEven
                 return;
             }
 
-            var current = read.Target == MultiplexedStream.TargetStream.StandardOut ? output : errors;
+            var current = read.IsStdout ? output : errors;
             if (current.Ended)
             {
                 continue;

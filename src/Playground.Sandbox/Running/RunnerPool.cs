@@ -11,14 +11,14 @@ namespace Playground.Sandbox.Running;
 /// run skips container start-up. A miss falls back to a cold start.
 /// </summary>
 internal sealed class RunnerPool(
-    DockerEngine engine,
-    IServiceProvider services,
+    SandboxContainers containers,
+    PreparedToolchains prepared,
     ActiveRuns active,
     SandboxMetrics metrics,
     RunnerUsers users,
     IOptions<SandboxOptions> options,
     TimeProvider time,
-    ILogger<RunnerPool> logger) : WarmPool<PooledRunner>(engine, services, active, options, time, logger)
+    ILogger<RunnerPool> logger) : WarmPool<PooledRunner>(containers, active, metrics, options, time, logger)
 {
     private int _count;
 
@@ -26,6 +26,10 @@ internal sealed class RunnerPool(
     public int Count => Volatile.Read(ref _count);
 
     protected override int Size => Options.RunnerPoolSize;
+
+    protected override string MetricName => "runner";
+
+    protected override int Waiting => Count;
 
     protected override int Shortfall => Size - Count;
 
@@ -42,7 +46,7 @@ internal sealed class RunnerPool(
             if (runner.Image == images.RunnerImage && Time.GetUtcNow() - runner.CreatedAt < RecycleAge
                 && await runner.Container.IsRunningAsync(cancellationToken).ConfigureAwait(false))
             {
-                metrics.PoolTake(hit: true);
+                Metrics.PoolTake(hit: true);
                 return runner;
             }
 
@@ -50,17 +54,17 @@ internal sealed class RunnerPool(
             await runner.DisposeAsync().ConfigureAwait(false);
         }
 
-        metrics.PoolTake(hit: false);
+        Metrics.PoolTake(hit: false);
         return null;
     }
 
     protected override async Task<PooledRunner> CreateAsync(CancellationToken cancellationToken)
     {
-        // Every toolchain shares the runner image; the default's preparation makes it.
-        var images = await Readiness.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        // Every toolchain shares the runner image; the first one prepared made it.
+        var images = await prepared.FirstAsync(cancellationToken).ConfigureAwait(false);
         var user = users.Take();
         var (container, tracked) = await StartContainerAsync(
-            "pool-", runId => ContainerSpecs.Runner(images.RunnerImage, runId, user.Uid, Options, Time), cancellationToken, user).ConfigureAwait(false);
+            "pool-", runId => ContainerSpec.Runner(images.RunnerImage, runId, user.Uid), cancellationToken, user).ConfigureAwait(false);
         Interlocked.Increment(ref _count);
         return new PooledRunner(container, images.RunnerImage, tracked, Time.GetUtcNow());
     }

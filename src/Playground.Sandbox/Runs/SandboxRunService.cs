@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Docker.DotNet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -168,7 +167,7 @@ internal sealed partial class SandboxRunService(
         {
             LogAbandoned(logger, runId);
         }
-        catch (Exception e) when (e is DockerApiException or SandboxSetupException or HttpRequestException or IOException or TimeoutException
+        catch (Exception e) when (e is ContainerEngineException or SandboxSetupException or HttpRequestException or IOException or TimeoutException
             or Polly.ExecutionRejectedException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -432,7 +431,8 @@ internal sealed partial class SandboxRunService(
         SandboxSetupException s => s.Message,
         Polly.CircuitBreaker.BrokenCircuitException => "the container engine has been failing, so runs are paused for a few seconds.",
         Polly.Timeout.TimeoutRejectedException => "the container engine did not answer in time.",
-        DockerApiException d => $"the container engine refused a request ({(int)d.StatusCode}).",
+        ContainerEngineException { StatusCode: { } status } => $"the container engine refused a request ({status}).",
+        ContainerEngineException => "the container engine refused a request.",
         HttpRequestException or IOException => "the container engine is not reachable.",
         TimeoutException or OperationCanceledException => "the container engine did not answer in time.",
         _ => "an unexpected error.",

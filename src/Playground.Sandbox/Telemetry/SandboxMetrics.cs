@@ -1,8 +1,5 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
-using Playground.Sandbox.Building;
 using Playground.Sandbox.Containers;
-using Playground.Sandbox.Running;
 
 namespace Playground.Sandbox.Telemetry;
 
@@ -39,8 +36,9 @@ internal sealed class SandboxMetrics
     private readonly Counter<long> _poolTakes;
     private readonly Counter<long> _builderTakes;
     private readonly Counter<long> _resilienceEvents;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<int>> _pools = new(StringComparer.Ordinal);
 
-    public SandboxMetrics(IMeterFactory meterFactory, Scheduling.RunScheduler scheduler, DockerResilience resilience, IServiceProvider services)
+    public SandboxMetrics(IMeterFactory meterFactory, Scheduling.RunScheduler scheduler, DockerResilience resilience)
     {
         var meter = meterFactory.Create(MeterName);
         _runs = meter.CreateCounter<long>("playground.runs", unit: "{run}", description: "Runs by outcome and transport.");
@@ -54,12 +52,8 @@ internal sealed class SandboxMetrics
         meter.CreateObservableGauge("playground.slots.busy", () => scheduler.Busy, unit: "{run}", description: "Slots in use.");
         meter.CreateObservableGauge(
             "playground.pool.size",
-            // The pools are asked at collection time: they are built after (and from) this class.
-            () => new[]
-            {
-                new Measurement<int>(services.GetRequiredService<RunnerPool>().Count, Tag("pool", "runner")),
-                new Measurement<int>(services.GetRequiredService<BuilderPool>().Free, Tag("pool", "builder")),
-            },
+            // The pools are built after (and from) this class, so they report in when they start.
+            () => _pools.Select(p => new Measurement<int>(p.Value(), Tag("pool", p.Key))).ToArray(),
             unit: "{container}",
             description: "Started containers waiting in a warm pool, by pool (runner, builder).");
         _builderTakes = meter.CreateCounter<long>("playground.builders.takes", unit: "{take}", description: "Builder pool takes by result (hit, miss: a single-use builder).");
@@ -92,6 +86,9 @@ internal sealed class SandboxMetrics
 
         resilience.EventRaised += e => _resilienceEvents.Add(1, Tag("event", e));
     }
+
+    /// <summary>Reports a warm pool's waiting containers under <c>pool</c>=<paramref name="pool"/> from now on.</summary>
+    public void ObservePool(string pool, Func<int> waiting) => _pools[pool] = waiting;
 
     public void JanitorRemoved(string reason) => _janitorRemoved.Add(1, Tag("reason", reason));
 
