@@ -42,6 +42,7 @@ public sealed class FakeApp : IAsyncLifetime, IDisposable
             ["Sandbox:JanitorInterval"] = "01:00:00",
             ["Scheduler:Slots"] = "2",
             ["Scheduler:ToolSlots"] = "2",
+            ["Scheduler:QueueLimitPerClient"] = "30",
             ["Snippets:DataDirectory"] = DataDirectory,
             ["Terminals:AllowedOrigins:0"] = "http://tour.example:3999",
             ["urls"] = "http://127.0.0.1:0",

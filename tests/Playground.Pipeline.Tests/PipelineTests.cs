@@ -199,8 +199,8 @@ public sealed class PipelineTests(FakeApp app)
     [Fact]
     public async Task OneClient_BeyondItsShareOfTheQueue_Rejected_OthersStillServed()
     {
-        // Two slots and ten waiting runs per client: sixteen from one client overflow its share.
-        var busy = Enumerable.Range(0, 16).Select(_ => RunAsync(Program("sleep 300"), new RunInput { ClientId = "greedy" })).ToArray();
+        // Two slots and thirty waiting runs per client (the fixture's): forty from one client overflow its share.
+        var busy = Enumerable.Range(0, 40).Select(_ => RunAsync(Program("sleep 50"), new RunInput { ClientId = "greedy" })).ToArray();
         var other = await RunAsync(Program("out mine\\n"), new RunInput { ClientId = "polite" });
         var greedy = await Task.WhenAll(busy);
 
@@ -210,12 +210,17 @@ public sealed class PipelineTests(FakeApp app)
     }
 
     [Fact]
-    public async Task Playback_OutputComesWithDelays()
+    public async Task Playback_MergedByFakeTimeWithTheDelays_SleepsCostNoWallTime()
     {
-        var events = await RunAsync(Program("out one\\n", "out two\\n") with { Mode = RunMode.Playback });
+        var clock = Stopwatch.StartNew();
+        var events = await RunAsync(Program("out one\\n", "sleep 30000", "err two\\n", "sleep 500", "out three\\n") with { Mode = RunMode.Playback });
 
         Assert.Equal(RunOutcome.Exited, events[^1].Outcome);
-        Assert.Equal("one\ntwo\n", Out(events));
+        var output = events.Where(e => e.Kind is RunEventKind.Stdout or RunEventKind.Stderr).ToList();
+        Assert.Equal(["one\n", "two\n", "three\n"], output.Select(e => e.Data));
+        Assert.Equal([RunEventKind.Stdout, RunEventKind.Stderr, RunEventKind.Stdout], output.Select(e => e.Kind));
+        Assert.Equal([0L, 30_000_000_000L, 500_000_000L], output.Select(e => e.DelayNs ?? 0));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "fake sleeps took wall time");
     }
 
     [Fact]

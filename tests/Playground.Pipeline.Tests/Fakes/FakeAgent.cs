@@ -83,7 +83,8 @@ internal static partial class FakeAgent
             return Format(files);
         }
 
-        var program = FakeProgram.Parse(files);
+        var faketime = request["tags"]?.AsArray().Any(t => (string?)t == "faketime") == true;
+        var program = FakeProgram.Parse(files, faketime);
         if (program.BuildSleep > TimeSpan.Zero)
         {
             await Task.Delay(program.BuildSleep, kill).ConfigureAwait(false);

@@ -29,15 +29,40 @@ internal static class FakeLauncher
         var binary = await stream.ReadInputExactlyAsync((long)size, kill).ConfigureAwait(false) ?? [];
 
         var code = 0;
+        long? fakeNow = null;
+        void Write(bool isStdout, byte[] data)
+        {
+            if (fakeNow is { } now)
+            {
+                // The faketime runtime's frame: "\0\0PB" | u64 fake time (ns) | u32 length | data.
+                var header = new byte[16];
+                "\0\0PB"u8.CopyTo(header);
+                BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(4), (ulong)now);
+                BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(12), (uint)data.Length);
+                stream.Write(isStdout, [.. header, .. data]);
+            }
+            else
+            {
+                stream.Write(isStdout, data);
+            }
+        }
+
         foreach (var (verb, argument) in FakeProgram.Script(binary))
         {
             switch (verb)
             {
+                case "faketime":
+                    // 2009-11-10 23:00:00 UTC, where the playground's clock starts.
+                    fakeNow = 1_257_894_000_000_000_000;
+                    break;
                 case "out":
-                    stream.Write(true, FakeProgram.UnescapeBytes(argument));
+                    Write(true, FakeProgram.UnescapeBytes(argument));
                     break;
                 case "err":
-                    stream.Write(false, FakeProgram.UnescapeBytes(argument));
+                    Write(false, FakeProgram.UnescapeBytes(argument));
+                    break;
+                case "sleep" when fakeNow is not null:
+                    fakeNow += int.Parse(argument, CultureInfo.InvariantCulture) * 1_000_000L;
                     break;
                 case "sleep":
                     await Task.Delay(int.Parse(argument, CultureInfo.InvariantCulture), kill).ConfigureAwait(false);
@@ -45,12 +70,12 @@ internal static class FakeLauncher
                 case "echo":
                     for (var piece = await stream.ReadInputAsync(4096, kill).ConfigureAwait(false); piece.Length > 0; piece = await stream.ReadInputAsync(4096, kill).ConfigureAwait(false))
                     {
-                        stream.Write(true, piece);
+                        Write(true, piece);
                     }
 
                     break;
                 case "args":
-                    stream.Write(true, Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\n"))));
+                    Write(true, Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\n"))));
                     break;
                 case "hang":
                     await Task.Delay(Timeout.Infinite, kill).ConfigureAwait(false);
@@ -61,7 +86,7 @@ internal static class FakeLauncher
                     while (true)
                     {
                         kill.ThrowIfCancellationRequested();
-                        stream.Write(true, chunk);
+                        Write(true, chunk);
                         await Task.Delay(1, kill).ConfigureAwait(false);
                     }
 

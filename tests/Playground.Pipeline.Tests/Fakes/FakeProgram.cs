@@ -11,7 +11,8 @@ namespace Playground.Pipeline.Tests.Fakes;
 /// the fake launcher runs, in order:
 /// <c>out TEXT</c>, <c>err TEXT</c> (with \n, \t, \\ and \xNN escapes), <c>sleep MS</c>,
 /// <c>echo</c> (stdin to stdout until end of input), <c>args</c>, <c>hang</c>, <c>flood</c>
-/// (output until killed), <c>oom</c> (killed for memory), <c>exit N</c>.
+/// (output until killed), <c>oom</c> (killed for memory), <c>exit N</c>. A playback build
+/// frames output as the faketime runtime does (<c>"\0\0PB" | u64 ns | u32 length | data</c>).
 /// The top-level files must be <c>package main</c>, as the real agent checks.
 /// </summary>
 internal sealed partial record FakeProgram(string? BuildError, TimeSpan BuildSleep, bool CompilerOom, string? Vet, bool IsTest, byte[] Binary)
@@ -20,7 +21,9 @@ internal sealed partial record FakeProgram(string? BuildError, TimeSpan BuildSle
 
     private static readonly string[] BuildVerbs = ["build-error", "build-sleep", "compiler-oom", "vet", "fmt-error"];
 
-    public static FakeProgram Parse(IReadOnlyDictionary<string, string> files)
+    /// <param name="files">The program's files, as the build request names them.</param>
+    /// <param name="faketime">Built with <c>-tags=faketime</c> (playback): the binary frames its output with fake times, and its sleeps cost no wall time.</param>
+    public static FakeProgram Parse(IReadOnlyDictionary<string, string> files, bool faketime = false)
     {
         foreach (var (name, body) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
@@ -37,7 +40,7 @@ internal sealed partial record FakeProgram(string? BuildError, TimeSpan BuildSle
             .ToList();
         string? Find(string verb) => directives.FirstOrDefault(d => d.Verb == verb).Argument;
         var sleep = Find("build-sleep") is { } ms ? TimeSpan.FromMilliseconds(int.Parse(ms, CultureInfo.InvariantCulture)) : TimeSpan.Zero;
-        var script = string.Join('\n', directives.Where(d => !BuildVerbs.Contains(d.Verb)).Select(d => d.Verb + " " + d.Argument));
+        var script = (faketime ? "faketime \n" : "") + string.Join('\n', directives.Where(d => !BuildVerbs.Contains(d.Verb)).Select(d => d.Verb + " " + d.Argument));
         var isTest = files.TryGetValue("prog.go", out var prog) && prog.Contains("func Test", StringComparison.Ordinal) && !prog.Contains("func main", StringComparison.Ordinal);
         return new FakeProgram(
             Find("build-error") is { } error ? Unescape(error) : null,

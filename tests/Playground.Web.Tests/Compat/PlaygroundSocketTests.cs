@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Playground.Web.Tests.Infrastructure;
-using Playground.Web.Tests.Terminals;
+using Playground.Testing;
 
 namespace Playground.Web.Tests.Compat;
 

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
-using Playground.Web.Tests.Terminals;
 
 namespace Playground.Web.Tests.Edge;
 

@@ -103,7 +103,7 @@ public sealed class LoadLimitTests
         var held = FirstDecisiveEventAsync(holder, Sleeper(1), stop.Token);
         Assert.Equal(RunEventKind.Building, (await held).Kind);
 
-        await using var tty = await Terminals.WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/tty?code=" + Uri.EscapeDataString("""
+        await using var tty = await WebSocketClient.ConnectAsync(web.BaseAddress, "/ws/v1/tty?code=" + Uri.EscapeDataString("""
             package main
 
             import (

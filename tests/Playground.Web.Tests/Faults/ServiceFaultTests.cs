@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Playground.Testing;
 using Playground.Web.Tests.Infrastructure;
-using Playground.Web.Tests.Terminals;
 
 namespace Playground.Web.Tests.Faults;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using Playground.Web.Tests.Infrastructure;
+using Playground.Testing;
 
 namespace Playground.Web.Tests.Terminals;
 

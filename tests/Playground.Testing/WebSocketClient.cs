@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace Playground.Web.Tests.Terminals;
+namespace Playground.Testing;
 
 /// <summary>A real client WebSocket with helpers to read whole frames under a time limit.</summary>
 public sealed class WebSocketClient : IAsyncDisposable
@@ -28,8 +28,16 @@ public sealed class WebSocketClient : IAsyncDisposable
     {
         using var socket = NewSocket(origin, forwardedFor);
         var builder = new UriBuilder(new Uri(server, pathAndQuery)) { Scheme = "ws" };
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(builder.Uri, CancellationToken.None));
-        return socket.HttpStatusCode;
+        try
+        {
+            await socket.ConnectAsync(builder.Uri, CancellationToken.None);
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+
+        throw new InvalidOperationException($"The server accepted {pathAndQuery} from origin {origin ?? "(none)"}.");
     }
 
     /// <summary>A client socket that keeps the handshake's answer, with the request headers a test names.</summary>
