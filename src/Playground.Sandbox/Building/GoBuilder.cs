@@ -87,9 +87,8 @@ internal sealed partial class GoBuilder(SandboxContainers containers, BuilderPoo
     /// </summary>
     private async Task<BuildResult> ExecuteTrackedAsync(string runIdPrefix, SandboxImageSet images, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)
     {
-        var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
-        using var tracked = active.Track(runId);
-        return await ExecuteAsync(images, runId, request, buildTimeout, cancellationToken).ConfigureAwait(false);
+        using var tracked = active.TrackNew(runIdPrefix);
+        return await ExecuteAsync(images, tracked.RunId, request, buildTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<BuildResult> ExecuteAsync(SandboxImageSet images, string runId, AgentRequest request, TimeSpan buildTimeout, CancellationToken cancellationToken)

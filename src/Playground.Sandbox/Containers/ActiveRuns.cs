@@ -13,14 +13,22 @@ internal sealed class ActiveRuns
 
     public bool Contains(string runId) => _runs.ContainsKey(runId);
 
-    public IDisposable Track(string runId)
+    /// <summary>
+    /// A new run id for work that is not a user's run (<c>pool-</c>, <c>builders-</c>,
+    /// <c>fmt-</c>, <c>vet-</c>, <c>warm-</c> show what it is), registered until disposed.
+    /// </summary>
+    public Registration TrackNew(string prefix) => Track(prefix + Guid.NewGuid().ToString("N")[..12]);
+
+    public Registration Track(string runId)
     {
         _runs[runId] = 0;
         return new Registration(this, runId);
     }
 
-    private sealed class Registration(ActiveRuns owner, string runId) : IDisposable
+    public sealed class Registration(ActiveRuns owner, string runId) : IDisposable
     {
-        public void Dispose() => owner._runs.TryRemove(runId, out _);
+        public string RunId { get; } = runId;
+
+        public void Dispose() => owner._runs.TryRemove(RunId, out _);
     }
 }

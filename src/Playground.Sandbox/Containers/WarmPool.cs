@@ -141,11 +141,10 @@ internal abstract class WarmPool<TItem>(
         CancellationToken cancellationToken,
         IDisposable? releaseAfterRemoval = null)
     {
-        var runId = runIdPrefix + Guid.NewGuid().ToString("N")[..12];
-        var tracked = active.Track(runId);
+        var tracked = active.TrackNew(runIdPrefix);
         try
         {
-            var container = await containers.CreateAsync(spec(runId), cancellationToken, releaseAfterRemoval).ConfigureAwait(false);
+            var container = await containers.CreateAsync(spec(tracked.RunId), cancellationToken, releaseAfterRemoval).ConfigureAwait(false);
             try
             {
                 await container.StartAsync(cancellationToken).ConfigureAwait(false);
