@@ -327,10 +327,11 @@ internal sealed partial class SandboxRunService(
 
         // A program with tests and no main runs its tests, verbosely, as go.dev does.
         IReadOnlyList<string> args = isTest ? ["-test.v", .. request.Args ?? []] : request.Args ?? [];
+        var failures = isTest ? new TestFailureCounter(events) : null;
         RunResult result;
         using (var executing = SandboxTracing.Source.StartActivity(SandboxTracing.Execute))
         {
-            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, failures ?? events, cleanup, cancellationToken).ConfigureAwait(false);
             executing?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(result.Outcome));
         }
 
@@ -358,6 +359,7 @@ internal sealed partial class SandboxRunService(
             BinaryBytes = build.Binary!.Length,
             Cached = cached,
             IsTest = isTest,
+            TestsFailed = failures?.Failed(result.Outcome, result.ExitCode),
         };
     }
 
