@@ -106,9 +106,8 @@ public static class SandboxServiceCollectionExtensions
 /// before the pools and the janitor stop and the process exits.
 /// </summary>
 /// <remarks>
-/// In <see cref="StoppingAsync"/>, the first stage of a host's stop: a host calling
-/// <c>StopAsync</c> runs it before its ApplicationStopping callbacks and before any
-/// service's <c>StopAsync</c>, so the engine is still there to remove the containers. A host
+/// In <see cref="StoppingAsync"/>, which a host calls before any service's <c>StopAsync</c>:
+/// the pools and the janitor are still there when the runs' containers go. A host
 /// whose transports must deliver the runs' last events first (the web server's) calls
 /// <see cref="IRunShutdown.StopAllAsync"/> itself before closing them; this then waits for
 /// the same stop.

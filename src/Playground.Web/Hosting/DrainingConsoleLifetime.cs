@@ -61,7 +61,7 @@ internal sealed class DrainingConsoleLifetime : IHostLifetime, IDisposable
 
         private async Task StopAfterDrainAsync()
         {
-            // The drain does not fail and is bounded by the host's shutdown timeout.
+            // The drain does not fail and is bounded by half the host's shutdown timeout.
             await shutdown.DrainAsync().ConfigureAwait(false);
             inner.StopApplication();
         }

@@ -21,7 +21,7 @@ namespace Playground.Web.Hosting;
 /// path. Both wait for the same drain, which runs once.
 /// </para>
 /// <para>
-/// Nothing here blocks a thread: the drain is bounded by the host's shutdown timeout, and
+/// Nothing here blocks a thread: the drain is bounded by half the host's shutdown timeout, and
 /// what it does not finish in time (a container the engine did not remove) is left to the
 /// janitor's start-up pass.
 /// </para>
@@ -85,9 +85,15 @@ internal sealed partial class ServerShutdown(
 
     public void Dispose() => _stopping.Dispose();
 
+    private TimeSpan DrainLimit =>
+        hostOptions.Value.ShutdownTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : hostOptions.Value.ShutdownTimeout / 2;
+
     private async Task DrainCoreAsync()
     {
-        using var timeout = new CancellationTokenSource(hostOptions.Value.ShutdownTimeout, time);
+        // Half of the host's shutdown timeout: on a signal the host's own stop (the pools' and
+        // the janitor's containers, Kestrel) comes after the drain, and an orchestrator's grace
+        // period is usually that timeout, not twice it.
+        using var timeout = new CancellationTokenSource(DrainLimit, time);
         try
         {
             // Idle sockets close now; busy ones wait for their run's last event (TerminalSocket).
@@ -103,7 +109,7 @@ internal sealed partial class ServerShutdown(
         }
         catch (OperationCanceledException)
         {
-            LogDrainTimedOut(logger, hostOptions.Value.ShutdownTimeout);
+            LogDrainTimedOut(logger, DrainLimit);
         }
         catch (Exception e) // the stop goes on whatever failed here; the janitor covers the rest
         {
