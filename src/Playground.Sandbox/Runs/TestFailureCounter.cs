@@ -13,7 +13,7 @@ namespace Playground.Sandbox.Runs;
 /// The count comes from the binary's own verdicts. Its exit status first: a test binary exits 0
 /// only when every test, subtest, example and fuzz seed passed, so such a run counts 0 whatever
 /// the program printed. Otherwise each result line the testing package writes for a failure
-/// counts (go.dev counts the same ones): under <c>-test.v</c> it writes
+/// counts (go.dev's number, for a program that prints no lookalikes): under <c>-test.v</c> it writes
 /// <c>--- FAIL: Name (0.00s)</c> at the start of a line of stdout, indented four spaces per
 /// level for a subtest, for each test, subtest, example and fuzz seed that failed (a failed
 /// subtest fails its parent too, so both count). Only whole stdout lines of exactly that form
