@@ -35,6 +35,14 @@ public sealed record RunEvent
     public bool IsTest { get; init; }
 
     /// <summary>
+    /// On the final event of a test run (<see cref="IsTest"/>): how many tests, subtests,
+    /// examples and fuzz seeds the test binary reported failed (go.dev's <c>TestsFailed</c>);
+    /// 0 when the binary exited 0.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TestsFailed { get; init; }
+
+    /// <summary>
     /// On a vet event: vet did not finish (timed out or ran out of memory; <see cref="Data"/>
     /// says which), so its findings are unknown. An answer holding one is never cached.
     /// </summary>

@@ -52,6 +52,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<SandboxMetrics>();
         services.TryAddSingleton<SandboxRunService>();
         services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<SandboxRunService>());
+        services.TryAddSingleton<IRunShutdown>(sp => sp.GetRequiredService<SandboxRunService>());
         services.TryAddSingleton<SandboxJanitor>();
         services.TryAddSingleton<RunnerPool>();
         services.TryAddSingleton<BuilderPool>();
@@ -106,18 +107,38 @@ public static class SandboxServiceCollectionExtensions
 
 /// <summary>
 /// Graceful shutdown: runs in flight are stopped, told why, and their containers removed
-/// before the process exits. The run service hooks ApplicationStopping itself (see
-/// <see cref="SandboxRunService"/>); this covers hosts that stop without that hook firing.
+/// before the pools and the janitor stop and the process exits.
 /// </summary>
-internal sealed class SandboxShutdownService(SandboxRunService runs) : IHostedService
+/// <remarks>
+/// In <see cref="StoppingAsync"/>, which a host calls before any service's <c>StopAsync</c>:
+/// the pools and the janitor are still there when the runs' containers go. A host
+/// whose transports must deliver the runs' last events first (the web server's) calls
+/// <see cref="IRunShutdown.StopAllAsync"/> itself before closing them; this then waits for
+/// the same stop.
+/// </remarks>
+internal sealed class SandboxShutdownService(SandboxRunService runs) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        runs.StopAll();
-        return Task.CompletedTask;
+        try
+        {
+            await runs.StopAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout passed: the janitor's start-up pass covers what is left.
+        }
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

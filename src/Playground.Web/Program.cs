@@ -32,6 +32,7 @@ if (preparing)
 builder.Services.AddSandbox(builder.Configuration);
 builder.AddClientAddresses();
 builder.AddRealtime();
+builder.AddServerShutdown();
 builder.AddGoDevApi();
 builder.AddSnippets();
 builder.AddEmbed();

@@ -30,6 +30,8 @@ export interface RunEvent {
   retryAfterSeconds?: number;
   // On the final event: the program had no main and its tests ran.
   isTest?: boolean;
+  // On the final event of a test run: how many tests the test binary reported failed.
+  testsFailed?: number;
   // On a vet event: vet did not finish (time or memory), so its findings are unknown.
   vetUnfinished?: boolean;
 }

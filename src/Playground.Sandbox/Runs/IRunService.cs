@@ -14,6 +14,18 @@ public interface IRunService
     IAsyncEnumerable<RunEvent> RunAsync(RunRequest request, RunInput input, CancellationToken cancellationToken);
 }
 
+/// <summary>The server's stop, as the run pipeline sees it.</summary>
+public interface IRunShutdown
+{
+    /// <summary>
+    /// Stops every run in flight and refuses new ones: each run ends with an event saying the
+    /// server is shutting down, its containers are removed, and the task completes once every
+    /// run's last event has been handed to its caller. Safe to call more than once; each call
+    /// waits for the same stop. Returns how many runs were in flight.
+    /// </summary>
+    Task<int> StopAllAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>What a client can send while its program runs, and who the client is.</summary>
 /// <param name="Stdin">
 /// The bytes for the program's stdin, passed on as they are; the end of the sequence is EOF. Null

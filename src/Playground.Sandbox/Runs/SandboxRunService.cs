@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Playground.Sandbox.Building;
@@ -26,16 +24,11 @@ internal sealed partial class SandboxRunService(
     SandboxMetrics metrics,
     TimeProvider time,
     ActiveRuns active,
-    IServiceProvider services,
     IOptions<SandboxOptions> options,
-    ILogger<SandboxRunService> logger) : IRunService, IDisposable
+    ILogger<SandboxRunService> logger) : IRunService, IRunShutdown, IDisposable
 {
-    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(500);
-
     /// <summary>How long a run waits for its toolchain's check before it tells the client the version is being prepared.</summary>
     private static readonly TimeSpan PreparingQuietTime = TimeSpan.FromSeconds(5);
-    private int _stopHookRegistered;
     /// <summary>Playback builds use the runtime's fake clock and framed output.</summary>
     private static readonly string[] PlaybackTags = ["faketime"];
     internal const string ShutdownMessage = "The server is shutting down: the program was stopped. Run it again in a moment.\n";
@@ -51,8 +44,6 @@ internal sealed partial class SandboxRunService(
             yield return RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
             yield break;
         }
-
-        RegisterStopHookOnce();
 
         // Completed when this stream has handed its last event to the caller (or was abandoned).
         var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,61 +73,17 @@ internal sealed partial class SandboxRunService(
         }
     }
 
-    /// <summary>
-    /// Stops every run in flight: each reports that the server is shutting down, its
-    /// containers are removed, and its last event reaches its caller before this completes.
-    /// </summary>
-    public async Task StopAllAsync(CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task<int> StopAllAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        var stopped = _streams.Count;
         await Task.WhenAll(_pipelines.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(_streams.Keys.Select(s => s.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return stopped;
     }
 
     public void Dispose() => _stopping.Dispose();
-
-    /// <summary>
-    /// Stops every run in flight and waits (bounded) until each has told its caller and
-    /// removed its containers. Blocking on purpose: it runs inside the host's stopping
-    /// callbacks, and the transports' own callbacks close their connections right after.
-    /// </summary>
-    public void StopAll()
-    {
-        var hadRuns = !_streams.IsEmpty;
-        using var timeout = new CancellationTokenSource(ShutdownGrace);
-        try
-        {
-            StopAllAsync(timeout.Token).Wait(CancellationToken.None);
-        }
-        catch (AggregateException)
-        {
-            // Timed out or failed: the janitor's start-up pass covers what is left.
-        }
-
-        if (hadRuns)
-        {
-            // The last events are handed to the transports, which queue them (and SignalR its
-            // stream's completion, after the last event) with no signal when that is done; the
-            // connections are closed right after this returns, gracefully, sending what is
-            // queued. A short pause lets the transports queue what they were given.
-            Task.Delay(FlushGrace, time).Wait(CancellationToken.None);
-        }
-    }
-
-    /// <summary>
-    /// Transports (SignalR among them) close their connections from an ApplicationStopping
-    /// callback registered when they are set up, and the token runs its callbacks in reverse
-    /// order of registration. Registering at the first run, when a transport is already
-    /// serving it, puts this callback after theirs, so it runs first and the runs' last
-    /// events get out before the connections close.
-    /// </summary>
-    private void RegisterStopHookOnce()
-    {
-        if (Interlocked.Exchange(ref _stopHookRegistered, 1) == 0)
-        {
-            services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(StopAll);
-        }
-    }
 
     private async Task ExecuteAsync(RunRequest request, RunInput input, ChannelWriter<RunEvent> events, CancellationToken cancellationToken)
     {
@@ -379,10 +326,11 @@ internal sealed partial class SandboxRunService(
 
         // A program with tests and no main runs its tests, verbosely, as go.dev does.
         IReadOnlyList<string> args = isTest ? ["-test.v", .. request.Args ?? []] : request.Args ?? [];
+        var failures = isTest ? new TestFailureCounter(events) : null;
         RunResult result;
         using (var executing = SandboxTracing.Source.StartActivity(SandboxTracing.Execute))
         {
-            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, events, cleanup, cancellationToken).ConfigureAwait(false);
+            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, failures ?? events, cleanup, cancellationToken).ConfigureAwait(false);
             executing?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(result.Outcome));
         }
 
@@ -410,6 +358,7 @@ internal sealed partial class SandboxRunService(
             BinaryBytes = build.Binary!.Length,
             Cached = cached,
             IsTest = isTest,
+            TestsFailed = failures?.Failed(result.Outcome, result.ExitCode),
         };
     }
 

@@ -11,6 +11,7 @@ using Playground.Sandbox.Runs;
 using Playground.Sandbox.Toolchains;
 using Playground.Web.Api;
 using Playground.Web.Clients;
+using Playground.Web.Hosting;
 using Playground.Web.Terminals;
 
 namespace Playground.Web.Compat;
@@ -44,7 +45,7 @@ internal static partial class PlaygroundSocketEndpoint
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IToolchainInfo toolchains, IOptions<TerminalOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IToolchainInfo toolchains, IOptions<TerminalOptions> options, TimeProvider time, ServerShutdown shutdown, ConnectionLimiter connections)
     {
         // The reference accepts its configured origin's host with or without the port.
         if (TerminalSocket.Refuse(context, options.Value, "/socket", portOptional: true) is { } refusal)
@@ -52,7 +53,7 @@ internal static partial class PlaygroundSocketEndpoint
             return refusal;
         }
 
-        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Socket, options.Value, time, lifetime.ApplicationStopping);
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Socket, options.Value, time, shutdown.Stopping);
         if (accepted is null)
         {
             return full!;

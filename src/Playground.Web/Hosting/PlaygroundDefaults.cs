@@ -13,6 +13,18 @@ internal static class PlaygroundDefaults
         return builder;
     }
 
+    /// <summary>
+    /// The graceful stop (<see cref="ServerShutdown"/>), registered at start-up: runs are told
+    /// and connections closed before the process exits, on a signal as on a host's StopAsync.
+    /// </summary>
+    public static WebApplicationBuilder AddServerShutdown(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ServerShutdown>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerShutdown>());
+        DrainingConsoleLifetime.Replace(builder.Services);
+        return builder;
+    }
+
     /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the sandbox can run code.</summary>
     public static WebApplication MapHealth(this WebApplication app)
     {

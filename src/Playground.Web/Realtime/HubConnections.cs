@@ -43,12 +43,16 @@ internal sealed class HubConnections
         return new Transport(this);
     }
 
+    /// <summary>Whether any hub connection is open.</summary>
+    public bool Any => !_connected.IsEmpty;
+
     /// <summary>
-    /// Ends every connection from the application side and waits (bounded) until their
-    /// transports have sent what they hold and their requests ended. Blocking on purpose: it
-    /// runs inside ApplicationStopping, before SignalR's own callback aborts what is left.
+    /// Ends every connection from the application side and completes when their transports
+    /// have sent what they hold and their requests ended, or when <paramref name="cancellationToken"/>
+    /// is cancelled. Called by <see cref="Hosting.ServerShutdown"/> before SignalR's own
+    /// ApplicationStopping callback aborts what is left.
     /// </summary>
-    public void CloseAll(TimeSpan grace)
+    public async Task CloseAllAsync(CancellationToken cancellationToken)
     {
         foreach (var context in _connected.Values)
         {
@@ -61,7 +65,7 @@ internal sealed class HubConnections
             idle = _noTransports.Task;
         }
 
-        idle.Wait(grace);
+        await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void TransportClosed()

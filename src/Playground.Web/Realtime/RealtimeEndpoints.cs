@@ -11,9 +11,6 @@ internal static class RealtimeEndpoints
     /// <summary>The hub must accept the largest source a run may have, plus JSON overhead.</summary>
     private const long MaxHubMessageBytes = 2L << 20;
 
-    /// <summary>How long shutdown waits for the hub's connections to send what they hold.</summary>
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
-
     public static WebApplicationBuilder AddRealtime(this WebApplicationBuilder builder)
     {
         // A connection that sends nothing (not even the client's pings) for this long is closed.
@@ -77,13 +74,8 @@ internal static class RealtimeEndpoints
 
                 await next(context).ConfigureAwait(false);
             }));
+        // Closed at shutdown by ServerShutdown, after every run has told its caller.
         app.MapHub<RunHub>("/hubs/run");
-
-        // Registered after MapHub, whose connection manager registers its own closing at
-        // ApplicationStopping: callbacks run in reverse order, so this one runs first (and
-        // after the run service's, registered at the first run, has told every run).
-        var hubs = app.Services.GetRequiredService<HubConnections>();
-        app.Lifetime.ApplicationStopping.Register(() => hubs.CloseAll(CloseGrace));
         return app;
     }
 

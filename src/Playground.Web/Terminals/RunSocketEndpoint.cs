@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 using Playground.Web.Clients;
+using Playground.Web.Hosting;
 
 namespace Playground.Web.Terminals;
 
@@ -21,14 +22,14 @@ internal static class RunSocketEndpoint
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, IHostApplicationLifetime lifetime, ConnectionLimiter connections)
+    public static async Task<IResult> HandleAsync(HttpContext context, IRunService runs, IOptions<TerminalOptions> options, IOptions<SandboxOptions> sandbox, TimeProvider time, ServerShutdown shutdown, ConnectionLimiter connections)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/run") is { } refusal)
         {
             return refusal;
         }
 
-        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.WebSocket, options.Value, time, lifetime.ApplicationStopping);
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.WebSocket, options.Value, time, shutdown.Stopping);
         if (accepted is null)
         {
             return full!;

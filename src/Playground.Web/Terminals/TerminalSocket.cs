@@ -61,10 +61,10 @@ internal sealed class TerminalSocket : IAsyncDisposable
         _buffer = new byte[Math.Min(SmallBuffer, options.MaxFrameBytes)];
         _ended = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         _started = _lastActivity = time.GetTimestamp();
-        // A socket with a run waits for that run's last event (the server stops it and says
-        // why) and closes after it; an idle one closes now. Unregistered at dispose: the
-        // application's token would otherwise keep every connection ever served (its buffer
-        // included) alive until the process stops.
+        // At shutdown (ServerShutdown.Stopping), a socket with a run waits for that run's last
+        // event (the server stops it and says why) and closes after it; an idle one closes now.
+        // Unregistered at dispose: the server's token would otherwise keep every connection
+        // ever served (its buffer included) alive until the process stops.
         _stopping = stopping.Register(() =>
         {
             Volatile.Write(ref _serverStopping, 1);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Playground.Sandbox;
 using Playground.Sandbox.Runs;
 using Playground.Web.Clients;
+using Playground.Web.Hosting;
 using Playground.Web.Snippets;
 
 namespace Playground.Web.Terminals;
@@ -26,7 +27,7 @@ internal static class TtyEndpoint
         IOptions<TerminalOptions> options,
         IOptions<SandboxOptions> sandbox,
         TimeProvider time,
-        IHostApplicationLifetime lifetime,
+        ServerShutdown shutdown,
         ConnectionLimiter connections)
     {
         if (TerminalSocket.Refuse(context, options.Value, "/ws/v1/tty") is { } refusal)
@@ -71,7 +72,7 @@ internal static class TtyEndpoint
             Args = query["arg"].Where(a => a is not null).Select(a => a!).ToList(),
         };
 
-        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Tty, options.Value, time, lifetime.ApplicationStopping);
+        var (accepted, full) = await TerminalSocket.AcceptAsync(context, connections, RunTransports.Tty, options.Value, time, shutdown.Stopping);
         if (accepted is null)
         {
             return full!;

@@ -294,6 +294,30 @@ public sealed class CompileApiTests(WebAppFixture app)
     }
 
     [Fact]
+    public async Task Compile_PassingTestPrintsFailureLookalikes_NoneCounted()
+    {
+        // Counted in the program's output, these were 4 failures of a test that passed.
+        var (_, body) = await CompileAsync(TestSources.PrintsLookalikes);
+
+        var root = Json(body);
+        Assert.True(root.GetProperty("IsTest").GetBoolean());
+        Assert.Equal(0, root.GetProperty("Status").GetInt32());
+        Assert.Equal(0, root.GetProperty("TestsFailed").GetInt32());
+        Assert.Contains("--- PASS: TestPrintsLookalikes", string.Concat(root.GetProperty("Events").EnumerateArray().Select(e => e.GetProperty("Message").GetString())), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compile_FailingTestAndSubtest_EachReportedFailureCountedLookalikesNot()
+    {
+        var (_, body) = await CompileAsync(TestSources.FailsTwice);
+
+        var root = Json(body);
+        Assert.Equal(1, root.GetProperty("Status").GetInt32());
+        // TestA, TestB/sub and TestB (failed by its subtest), as go.dev counts them.
+        Assert.Equal(3, root.GetProperty("TestsFailed").GetInt32());
+    }
+
+    [Fact]
     public async Task Compile_Examples_OutputCheckedPassAndFail()
     {
         var (_, pass) = await CompileAsync("package main\n\nimport \"fmt\"\n\nfunc ExampleHello() {\n\tfmt.Println(\"hello\")\n\t// Output: hello\n}\n");

@@ -96,6 +96,22 @@ public sealed class GoVersionTests(WebAppFixture app)
         Assert.Equal("package main\n\nfunc main() {\n\tx := 1\n\t_ = x\n}\n", formatted.GetProperty("Body").GetString());
     }
 
+    [Theory]
+    [InlineData("host")]
+    [InlineData("1.27")]
+    public async Task Compile_TestsOnOldestAndNewest_FailuresAreTheBinarysOwn(string entry)
+    {
+        // The oldest (the host's Go, 1.19 here) and the newest testing package write the same result lines.
+        var exact = Find(await VersionsAsync(), entry).GetProperty("version").GetString()!;
+
+        var (failing, _) = await CompileAsync(TestSources.FailsTwice, exact);
+        var (passing, _) = await CompileAsync(TestSources.PrintsLookalikes, exact);
+
+        Assert.Equal(3, failing.GetProperty("TestsFailed").GetInt32());
+        Assert.Equal(0, passing.GetProperty("TestsFailed").GetInt32());
+        Assert.True(passing.GetProperty("IsTest").GetBoolean());
+    }
+
     [Fact]
     public async Task Format_NewestSyntax_GofmtAndGoimportsOfTheDefaultReadIt()
     {

@@ -82,6 +82,10 @@ public sealed class ServiceFaultTests
         Assert.Equal(RunOutcome.Internal, final.Outcome);
         Assert.StartsWith("The server is shutting down", final.Data, StringComparison.Ordinal);
         Assert.Empty(await DockerCheck.ManagedContainersAsync(web.Owner));
+        // The signal drained the server before the application stopped (when SignalR aborts its connections).
+        var log = web.Log;
+        var drained = log.IndexOf("Shutdown: 1 runs stopped", StringComparison.Ordinal);
+        Assert.True(drained >= 0 && drained < log.IndexOf("Application is shutting down", StringComparison.Ordinal), "server log:\n" + log);
     }
 
     [Fact]

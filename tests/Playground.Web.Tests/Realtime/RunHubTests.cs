@@ -360,6 +360,26 @@ public sealed class RunHubTests(WebAppFixture app)
         Assert.Equal(0, events[^1].ExitCode);
     }
 
+    [Fact]
+    public async Task Run_Tests_FinalEventCountsTheBinarysFailuresNotLookalikes()
+    {
+        await using var connection = await app.ConnectAsync();
+
+        var failing = await HubRun.CollectAsync(connection, Request(TestSources.FailsTwice), TimeSpan.FromMinutes(2));
+        var passing = await HubRun.CollectAsync(connection, Request(TestSources.PrintsLookalikes), TimeSpan.FromMinutes(2));
+        var program = await HubRun.CollectAsync(connection, Request(Hello), TimeSpan.FromMinutes(2));
+
+        Assert.True(failing[^1].IsTest);
+        Assert.Equal(1, failing[^1].ExitCode);
+        Assert.Equal(3, failing[^1].TestsFailed);
+        Assert.True(passing[^1].IsTest);
+        Assert.Equal(0, passing[^1].TestsFailed);
+        // The lookalikes reached the client as the program wrote them, on both streams.
+        Assert.Contains("--- FAIL: TestPrintsLookalikes (0.00s)\n", string.Concat(passing.Where(e => e.Kind == RunEventKind.Stdout).Select(e => e.Data)), StringComparison.Ordinal);
+        Assert.Contains("--- FAIL: TestPrintsLookalikes (0.00s)\n", string.Concat(passing.Where(e => e.Kind == RunEventKind.Stderr).Select(e => e.Data)), StringComparison.Ordinal);
+        Assert.Null(program[^1].TestsFailed);
+    }
+
     private static RunRequest Request(string source) =>
         new() { Files = new Dictionary<string, string> { ["prog.go"] = source } };
 
