@@ -111,6 +111,19 @@ public sealed class TransportTests(FakeApp app)
     }
 
     [Fact]
+    public async Task Compile_TestProgram_TestsFailedFromTheBinarysResult()
+    {
+        const string Failing = "package main\n\nimport \"testing\"\n\n//fake:out === RUN   TestA\\n--- FAIL: TestA (0.00s)\\n\n//fake:err --- FAIL: not a result line\\n\n//fake:exit 1\n\nfunc TestA(t *testing.T) { t.Fail() }\n";
+        var failed = await PostFormAsync("/compile", ("body", Failing));
+        Assert.True(failed.GetProperty("IsTest").GetBoolean());
+        Assert.Equal(1, failed.GetProperty("TestsFailed").GetInt32());
+
+        // Result-like lines from a passing test binary are not failures.
+        var passed = await PostFormAsync("/compile", ("body", Failing.Replace("//fake:exit 1", "//fake:exit 0", StringComparison.Ordinal)));
+        Assert.Equal(0, passed.GetProperty("TestsFailed").GetInt32());
+    }
+
+    [Fact]
     public async Task Fmt_TwentyAtOnce_NeverMoreBuildersThanToolSlots()
     {
         app.Engine.ResetCounters();
