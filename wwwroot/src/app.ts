@@ -54,10 +54,13 @@ playground = new Playground(
     readonly: false,
     mode: settings.mode,
     vet: settings.vet,
+    connectOnLoad: true,
     onChange: () => {
       clearTimeout(draftTimer);
       draftTimer = window.setTimeout(saveDraft, 250);
+      offerSplit();
     },
+    onShow: () => renderTabs(),
     onBusy: (busy) => {
       toggleRunButtons(busy);
       if (!busy) void refreshVersions();
@@ -79,6 +82,59 @@ function saveDraft(): void {
 window.addEventListener("pagehide", () => {
   if (draftTimer) saveDraft();
 });
+
+/**
+ * A one-line notice under the toolbar with at most one action (Undo, Split into tabs); the
+ * next notice replaces it, and it goes away by itself after a while.
+ */
+let noticeTimer = 0;
+function notice(text: string, action?: { label: string; run: () => void }): void {
+  const box = $("notice");
+  clearTimeout(noticeTimer);
+  box.replaceChildren(text);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = action.label;
+    button.addEventListener("click", () => {
+      box.hidden = true;
+      action.run();
+    });
+    box.append(" ", button);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "icon";
+  close.textContent = "×";
+  close.title = "Dismiss";
+  close.setAttribute("aria-label", "Dismiss");
+  close.addEventListener("click", () => (box.hidden = true));
+  box.append(" ", close);
+  box.hidden = false;
+  noticeTimer = window.setTimeout(() => (box.hidden = true), 30_000);
+}
+
+/** A txtar archive pasted into a lone prog.go runs as its files already; tabs are offered. */
+let offeredFor = "";
+function offerSplit(): void {
+  const inside = pg?.archive();
+  if (!inside) {
+    offeredFor = "";
+    return;
+  }
+  const names = inside.map((f) => f.name).join(", ");
+  if (names === offeredFor) return;
+  offeredFor = names;
+  notice(`This is a txtar archive of ${inside.length} files (${names}); it runs as those files.`, {
+    label: "Split into tabs",
+    run: () => {
+      pg.editor.setFiles(inside);
+      renderTabs();
+      saveDraft();
+      pg.editor.focus();
+    },
+  });
+}
 
 function saveSettings(): void {
   save(settingsKey, settings);
@@ -157,8 +213,18 @@ function askName(title: string, initial: string, done: (name: string) => void, e
     done(name);
   };
   const form = dialog.querySelector("form")!;
+  // Enter submits with the form's first button, which is Cancel; in the name field it means OK.
+  const onEnter = (e: KeyboardEvent) => {
+    if (e.key !== "Enter" || e.isComposing) return;
+    e.preventDefault();
+    form.requestSubmit($<HTMLButtonElement>("file-ok"));
+  };
   form.addEventListener("submit", onSubmit);
-  dialog.addEventListener("close", () => form.removeEventListener("submit", onSubmit), { once: true });
+  input.addEventListener("keydown", onEnter);
+  dialog.addEventListener("close", () => {
+    form.removeEventListener("submit", onSubmit);
+    input.removeEventListener("keydown", onEnter);
+  }, { once: true });
   dialog.showModal();
   input.select();
 }
@@ -238,10 +304,21 @@ exampleSelect.addEventListener("change", () => {
   const example = examples.find((e) => e.id === exampleSelect.value);
   exampleSelect.value = "";
   if (!example) return;
-  pg.editor.setFiles(example.files.map((f) => ({ ...f })));
-  renderTabs();
-  saveDraft();
-  pg.editor.focus();
+  const previous = pg.editor.files;
+  const active = pg.editor.active;
+  const replaceFiles = (files: SourceFile[], show?: string) => {
+    pg.editor.setFiles(files.map((f) => ({ ...f })));
+    if (show) pg.editor.show(show);
+    pg.clearProblems();
+    renderTabs();
+    saveDraft();
+    pg.editor.focus();
+  };
+  replaceFiles(example.files);
+  // The files it replaced are one click away: nothing typed is lost to a menu choice.
+  if (toText(previous) !== toText(example.files) && !examples.some((e) => toText(e.files) === toText(previous))) {
+    notice(`Loaded the example “${example.title}”, replacing your files.`, { label: "Undo", run: () => replaceFiles(previous, active) });
+  }
 });
 
 // Settings.
