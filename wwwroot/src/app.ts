@@ -441,3 +441,5 @@ versionSelect.addEventListener("change", () => {
 renderTabs();
 pg.editor.focus();
 document.body.dataset.ready = "true";
+// How long a first visit takes to become usable, for the browser tests and the curious.
+performance.mark("goplay-ready");
