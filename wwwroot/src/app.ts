@@ -22,7 +22,8 @@ interface Settings {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const settingsKey = "goplay.settings";
-const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
+// Vet runs by default, as on go.dev: its findings are most of what a beginner needs told.
+const settings: Settings = { mode: "live", vet: true, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
 
 // A shared snippet's page (/p/{id}, or go.dev's /play/p/{id}) starts from the snippet;
 // unsaved edits are kept per snippet.
@@ -68,7 +69,6 @@ playground = new Playground(
   },
 );
 const pg = playground;
-if (start.note) pg.terminal.error(start.note);
 // Everything the page runs is reachable from the console and the browser tests.
 Object.assign(window, { goplay: pg });
 
@@ -437,6 +437,8 @@ versionSelect.addEventListener("change", () => {
   }
   notePreparing();
 });
+
+if (start.note) pg.terminal.error(start.note);
 
 renderTabs();
 pg.editor.focus();

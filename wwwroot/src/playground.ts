@@ -1,6 +1,6 @@
 import { CodeEditor } from "./editor";
 import { type ActiveRun, type ConnectionState, RunConnection } from "./connection";
-import { type Problem, parseProblems } from "./diagnostics";
+import { type Problem, editorFile, parseProblems } from "./diagnostics";
 import { type SourceFile, fromText, toRecord, toText } from "./files";
 import { endpoint, type Outcome, type RunEvent, type RunMode, type RunResult } from "./protocol";
 import { OutputTerminal, darkTerminal, lightTerminal } from "./terminal";
@@ -72,6 +72,12 @@ export class Playground {
       shortcuts: options.shortcuts ?? [],
     });
     this.terminal = new OutputTerminal(el.terminal, options.dark ? darkTerminal : lightTerminal);
+    this.terminal.onPosition = (name, line, column) => {
+      const file = editorFile(name, this.editor.names);
+      if (!file) return;
+      this.editor.reveal(file, line, column);
+      this.options.onShow?.(file);
+    };
     this.connection = new RunConnection((state, detail) => this.connectionState(state, detail));
     // Not inside the status: a live region read out every second would drown everything else.
     this.elapsed = document.createElement("span");
@@ -123,6 +129,7 @@ export class Playground {
   async run(): Promise<RunResult> {
     if (this.busy) this.stopHere();
     const generation = ++this.generation;
+    const playback = this.mode === "playback";
     this.busy = true;
     this.lastResult = null;
     const files = this.files;
@@ -164,8 +171,14 @@ export class Playground {
         .run({ files: toRecord(files), mode: this.mode, withVet: this.vet, goVersion: this.goVersion }, observer)
         .then((active) => {
           // Killed or replaced while connecting: stop what just started.
-          if (generation === this.generation) this.active = active;
-          else active.abandon();
+          if (generation !== this.generation) {
+            active.abandon();
+            return;
+          }
+          this.active = active;
+          // A replay shows output after the program has run: input typed while watching it
+          // could never reach the program in time, so it reads end of input at once.
+          if (playback) active.eof();
         })
         .catch((e: Error) => observer.failed(e.message));
     });
@@ -173,6 +186,7 @@ export class Playground {
       line: (text) => this.active?.send(text),
       eof: () => this.active?.eof(),
       interrupt: () => this.kill(),
+      refused: playback ? "[Playback mode replays a finished run: typed input is not sent. Choose Live mode in Settings to type input.]" : undefined,
     });
     return finished;
   }

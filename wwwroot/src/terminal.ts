@@ -1,4 +1,4 @@
-import { Terminal, type ITheme } from "@xterm/xterm";
+import { type ILink, Terminal, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 
@@ -7,6 +7,8 @@ export interface TerminalInput {
   line(text: string): void;
   eof(): void;
   interrupt(): void;
+  /** Why typed input is not sent (playback mode); said once, and nothing typed is shown. */
+  refused?: string;
 }
 
 const red = "\x1b[31m";
@@ -43,6 +45,9 @@ export class OutputTerminal {
   private stderr = "";
   // xterm parses writes later, so its cursor cannot tell whether the last line was ended.
   private atLineStart = true;
+  /** Follows a "file.go:line" position in the output (panics, test failures). */
+  onPosition: ((file: string, line: number, column: number) => void) | null = null;
+  private refusalShown = false;
 
   constructor(host: HTMLElement, theme: ITheme) {
     this.term = new Terminal({
@@ -66,6 +71,7 @@ export class OutputTerminal {
     this.term.textarea?.setAttribute("aria-label", "Program output and input");
     this.term.onData((data) => this.key(data));
     this.term.attachCustomKeyEventHandler((e) => this.special(e));
+    this.term.registerLinkProvider({ provideLinks: (y, callback) => callback(this.positions(y)) });
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();
   }
@@ -93,6 +99,7 @@ export class OutputTerminal {
   /** Connects keystrokes to a running program, or disconnects them with null. */
   attach(input: TerminalInput | null): void {
     this.input = input;
+    this.refusalShown = false;
     this.pending = "";
     // The cursor shows only while a program can read what is typed.
     this.term.write(input ? "\x1b[?25h" : "\x1b[?25l");
@@ -177,6 +184,24 @@ export class OutputTerminal {
     return lines.join("\n").replace(/\n+$/, "");
   }
 
+  /** Positions such as "prog.go:9" or "/tmp/x/prog_test.go:17 +0x1d" in a row, as links. */
+  private positions(y: number): ILink[] | undefined {
+    const text = this.term.buffer.active.getLine(y - 1)?.translateToString(true) ?? "";
+    const links: ILink[] = [];
+    for (const m of text.matchAll(/([\w.\-/]*\w\.go):(\d+)(?::(\d+))?/g)) {
+      const start = m.index + 1;
+      links.push({
+        range: { start: { x: start, y }, end: { x: start + m[0].length - 1, y } },
+        text: m[0],
+        decorations: { underline: true, pointerCursor: true },
+        activate: () => {
+          this.onPosition?.(m[1], Number(m[2]), m[3] ? Number(m[3]) : 1);
+        },
+      });
+    }
+    return links.length > 0 ? links : undefined;
+  }
+
   /** Keys xterm must not turn into input: false leaves them to the browser (or to us). */
   private special(e: KeyboardEvent): boolean {
     if (e.key === "Tab" && !e.ctrlKey && !e.altKey && !e.metaKey) return false;
@@ -196,6 +221,14 @@ export class OutputTerminal {
   private key(data: string): void {
     const input = this.input;
     if (!input) return;
+    if (input.refused) {
+      if (data.includes("\x03")) input.interrupt();
+      else if (!this.refusalShown) {
+        this.refusalShown = true;
+        this.note(input.refused, "\x1b[33m");
+      }
+      return;
+    }
     // Escape sequences (arrows, function keys) mean nothing to line-at-a-time input.
     for (const ch of data.replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g, "")) {
       switch (ch) {

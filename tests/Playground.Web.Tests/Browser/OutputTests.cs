@@ -266,4 +266,40 @@ public sealed class OutputTests(WebAppFixture app, BrowserFixture browser) : ICl
         await page.Page.Locator(".editor-pane").ScreenshotAsync(new() { Path = Screenshot("editor-focus-ring.png") });
         session.AssertNoErrors();
     }
+
+    [Fact]
+    public async Task PanicLine_IsALink_ClickingItMovesTheCursorThere()
+    {
+        var (session, page) = await OpenAsync();
+        await using var _ = session;
+        await page.ReplaceCodeAsync("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"about to panic\")\n\tvar m map[string]int\n\n\tm[\"x\"] = 1\n}\n");
+        await page.Run.ClickAsync();
+        await page.WaitForEndAsync();
+        await page.Page.Locator(".cm-line").First.ClickAsync();
+
+        // Where "prog.go:9" is on screen: its row and column, in cells.
+        var cell = await page.Page.EvaluateAsync<System.Text.Json.JsonElement>("""
+            () => {
+              const t = window.goplay.terminal.term, b = t.buffer.active;
+              for (let y = 0; y < t.rows; y++) {
+                const text = b.getLine(b.viewportY + y)?.translateToString(true) ?? '';
+                const x = text.indexOf('prog.go:9');
+                if (x >= 0) {
+                  const screen = document.querySelector('#terminal .xterm-screen').getBoundingClientRect();
+                  const w = screen.width / t.cols, h = screen.height / t.rows;
+                  return { x: screen.left + (x + 3) * w, y: screen.top + (y + 0.5) * h };
+                }
+              }
+              return null;
+            }
+            """);
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, cell.ValueKind);
+        var (x, y) = (cell.GetProperty("x").GetDouble(), cell.GetProperty("y").GetDouble());
+        await page.Page.Mouse.MoveAsync(x - 5, y);
+        await page.Page.Mouse.MoveAsync(x, y, new() { Steps = 3 });
+        await page.Page.Mouse.ClickAsync(x, y);
+
+        await page.Page.WaitForFunctionAsync("() => window.goplay.editor.cursor().line === 9");
+        session.AssertNoErrors();
+    }
 }
