@@ -440,6 +440,33 @@ versionSelect.addEventListener("change", () => {
 
 if (start.note) pg.terminal.error(start.note);
 
+// The split between editor and output, in percent of the width for the editor.
+const splitter = $("splitter");
+const workspace = splitter.parentElement!;
+let split = 50;
+function setSplit(percent: number): void {
+  split = Math.min(85, Math.max(15, percent));
+  workspace.style.setProperty("--editor-share", `${split}fr`);
+  workspace.style.setProperty("--output-share", `${100 - split}fr`);
+  splitter.setAttribute("aria-valuenow", String(Math.round(split)));
+}
+splitter.addEventListener("pointerdown", (e) => {
+  e.preventDefault();
+  splitter.setPointerCapture(e.pointerId);
+  const move = (m: PointerEvent) => {
+    const box = workspace.getBoundingClientRect();
+    setSplit(((m.clientX - box.left) / box.width) * 100);
+  };
+  splitter.addEventListener("pointermove", move);
+  splitter.addEventListener("pointerup", () => splitter.removeEventListener("pointermove", move), { once: true });
+});
+splitter.addEventListener("keydown", (e) => {
+  const step = e.key === "ArrowLeft" ? -5 : e.key === "ArrowRight" ? 5 : 0;
+  if (step === 0) return;
+  e.preventDefault();
+  setSplit(split + step);
+});
+
 renderTabs();
 pg.editor.focus();
 document.body.dataset.ready = "true";
