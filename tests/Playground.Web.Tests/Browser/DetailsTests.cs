@@ -132,4 +132,25 @@ public sealed class DetailsTests(WebAppFixture app, BrowserFixture browser) : IC
         Assert.True(keyed < editorAfter - 30, $"ArrowLeft moved the split from {editorAfter} to {keyed}");
         session.AssertNoErrors();
     }
+
+    [Fact]
+    public async Task Embed_SeveralFiles_ShownAsTabs_ReadOnlyWhenAsked()
+    {
+        var code = "package main\n\nfunc main() { println(twice(21)) }\n-- util.go --\npackage main\n\nfunc twice(n int) int { return 2 * n }\n";
+        var (session, page) = await OpenAsync("/embed?readonly=1&code=" + Uri.EscapeDataString(code));
+        await using var _ = session;
+
+        var tabs = page.Page.Locator(".tab-name");
+        Assert.Equal(["prog.go", "util.go"], await tabs.AllTextContentsAsync());
+        await tabs.Nth(1).ClickAsync();
+        Assert.Contains("func twice", await page.CodeAsync(), StringComparison.Ordinal);
+        Assert.Equal("false", await page.Page.Locator(".cm-content").GetAttributeAsync("contenteditable"));
+        await page.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "embed-tabs.png") });
+
+        // One file: no tab bar.
+        var (single, singlePage) = await OpenAsync("/embed?code=" + Uri.EscapeDataString("package main\n\nfunc main() {}\n"));
+        await using var __ = single;
+        await Assertions.Expect(singlePage.Page.Locator(".tabs")).ToBeHiddenAsync();
+        session.AssertNoErrors();
+    }
 }
