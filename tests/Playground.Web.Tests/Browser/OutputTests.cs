@@ -257,6 +257,8 @@ public sealed class OutputTests(WebAppFixture app, BrowserFixture browser) : ICl
         await using var _ = session;
         await page.Page.Locator("#run").FocusAsync();
         await page.Page.Locator(".cm-content").FocusAsync();
+        // CodeMirror marks itself focused a moment after the focus event.
+        await Assertions.Expect(page.Page.Locator(".cm-editor.cm-focused")).ToHaveCountAsync(1);
 
         var outline = await page.Page.EvaluateAsync<JsonElement>("""
             () => { const s = getComputedStyle(document.querySelector('.cm-editor')); return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) }; }
