@@ -296,7 +296,7 @@ public sealed class OutputTests(WebAppFixture app, BrowserFixture browser) : ICl
             }
             """);
         Assert.Equal(System.Text.Json.JsonValueKind.Object, cell.ValueKind);
-        var (x, y) = (cell.GetProperty("x").GetDouble(), cell.GetProperty("y").GetDouble());
+        var (x, y) = (cell.GetProperty("x").GetSingle(), cell.GetProperty("y").GetSingle());
         await page.Page.Mouse.MoveAsync(x - 5, y);
         await page.Page.Mouse.MoveAsync(x, y, new() { Steps = 3 });
         await page.Page.Mouse.ClickAsync(x, y);
