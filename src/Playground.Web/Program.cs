@@ -60,7 +60,7 @@ app.UsePlaygroundMetricsPort();
 app.UseFramingPolicy();
 app.UseUpstreamCors();
 app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UsePlaygroundStaticFiles();
 app.MapHealth();
 app.MapPlaygroundMetrics();
 // Created now (after the meter provider, which the line above builds), not at the first

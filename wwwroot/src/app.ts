@@ -22,7 +22,8 @@ interface Settings {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const settingsKey = "goplay.settings";
-const settings: Settings = { mode: "live", vet: false, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
+// Vet runs by default, as on go.dev: its findings are most of what a beginner needs told.
+const settings: Settings = { mode: "live", vet: true, imports: true, theme: "system", vim: false, goVersion: "", ...load<Partial<Settings>>(settingsKey, {}) };
 
 // A shared snippet's page (/p/{id}, or go.dev's /play/p/{id}) starts from the snippet;
 // unsaved edits are kept per snippet.
@@ -54,10 +55,13 @@ playground = new Playground(
     readonly: false,
     mode: settings.mode,
     vet: settings.vet,
+    connectOnLoad: true,
     onChange: () => {
       clearTimeout(draftTimer);
       draftTimer = window.setTimeout(saveDraft, 250);
+      offerSplit();
     },
+    onShow: () => renderTabs(),
     onBusy: (busy) => {
       toggleRunButtons(busy);
       if (!busy) void refreshVersions();
@@ -65,7 +69,6 @@ playground = new Playground(
   },
 );
 const pg = playground;
-if (start.note) pg.terminal.error(start.note);
 // Everything the page runs is reachable from the console and the browser tests.
 Object.assign(window, { goplay: pg });
 
@@ -79,6 +82,59 @@ function saveDraft(): void {
 window.addEventListener("pagehide", () => {
   if (draftTimer) saveDraft();
 });
+
+/**
+ * A one-line notice under the toolbar with at most one action (Undo, Split into tabs); the
+ * next notice replaces it, and it goes away by itself after a while.
+ */
+let noticeTimer = 0;
+function notice(text: string, action?: { label: string; run: () => void }): void {
+  const box = $("notice");
+  clearTimeout(noticeTimer);
+  box.replaceChildren(text);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = action.label;
+    button.addEventListener("click", () => {
+      box.hidden = true;
+      action.run();
+    });
+    box.append(" ", button);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "icon";
+  close.textContent = "×";
+  close.title = "Dismiss";
+  close.setAttribute("aria-label", "Dismiss");
+  close.addEventListener("click", () => (box.hidden = true));
+  box.append(" ", close);
+  box.hidden = false;
+  noticeTimer = window.setTimeout(() => (box.hidden = true), 30_000);
+}
+
+/** A txtar archive pasted into a lone prog.go runs as its files already; tabs are offered. */
+let offeredFor = "";
+function offerSplit(): void {
+  const inside = pg?.archive();
+  if (!inside) {
+    offeredFor = "";
+    return;
+  }
+  const names = inside.map((f) => f.name).join(", ");
+  if (names === offeredFor) return;
+  offeredFor = names;
+  notice(`This is a txtar archive of ${inside.length} files (${names}); it runs as those files.`, {
+    label: "Split into tabs",
+    run: () => {
+      pg.editor.setFiles(inside);
+      renderTabs();
+      saveDraft();
+      pg.editor.focus();
+    },
+  });
+}
 
 function saveSettings(): void {
   save(settingsKey, settings);
@@ -157,8 +213,18 @@ function askName(title: string, initial: string, done: (name: string) => void, e
     done(name);
   };
   const form = dialog.querySelector("form")!;
+  // Enter submits with the form's first button, which is Cancel; in the name field it means OK.
+  const onEnter = (e: KeyboardEvent) => {
+    if (e.key !== "Enter" || e.isComposing) return;
+    e.preventDefault();
+    form.requestSubmit($<HTMLButtonElement>("file-ok"));
+  };
   form.addEventListener("submit", onSubmit);
-  dialog.addEventListener("close", () => form.removeEventListener("submit", onSubmit), { once: true });
+  input.addEventListener("keydown", onEnter);
+  dialog.addEventListener("close", () => {
+    form.removeEventListener("submit", onSubmit);
+    input.removeEventListener("keydown", onEnter);
+  }, { once: true });
   dialog.showModal();
   input.select();
 }
@@ -238,10 +304,21 @@ exampleSelect.addEventListener("change", () => {
   const example = examples.find((e) => e.id === exampleSelect.value);
   exampleSelect.value = "";
   if (!example) return;
-  pg.editor.setFiles(example.files.map((f) => ({ ...f })));
-  renderTabs();
-  saveDraft();
-  pg.editor.focus();
+  const previous = pg.editor.files;
+  const active = pg.editor.active;
+  const replaceFiles = (files: SourceFile[], show?: string) => {
+    pg.editor.setFiles(files.map((f) => ({ ...f })));
+    if (show) pg.editor.show(show);
+    pg.clearProblems();
+    renderTabs();
+    saveDraft();
+    pg.editor.focus();
+  };
+  replaceFiles(example.files);
+  // The files it replaced are one click away: nothing typed is lost to a menu choice.
+  if (toText(previous) !== toText(example.files) && !examples.some((e) => toText(e.files) === toText(previous))) {
+    notice(`Loaded the example “${example.title}”, replacing your files.`, { label: "Undo", run: () => replaceFiles(previous, active) });
+  }
 });
 
 // Settings.
@@ -361,6 +438,37 @@ versionSelect.addEventListener("change", () => {
   notePreparing();
 });
 
+if (start.note) pg.terminal.error(start.note);
+
+// The split between editor and output, in percent of the width for the editor.
+const splitter = $("splitter");
+const workspace = splitter.parentElement!;
+let split = 50;
+function setSplit(percent: number): void {
+  split = Math.min(85, Math.max(15, percent));
+  workspace.style.setProperty("--editor-share", `${split}fr`);
+  workspace.style.setProperty("--output-share", `${100 - split}fr`);
+  splitter.setAttribute("aria-valuenow", String(Math.round(split)));
+}
+splitter.addEventListener("pointerdown", (e) => {
+  e.preventDefault();
+  splitter.setPointerCapture(e.pointerId);
+  const move = (m: PointerEvent) => {
+    const box = workspace.getBoundingClientRect();
+    setSplit(((m.clientX - box.left) / box.width) * 100);
+  };
+  splitter.addEventListener("pointermove", move);
+  splitter.addEventListener("pointerup", () => splitter.removeEventListener("pointermove", move), { once: true });
+});
+splitter.addEventListener("keydown", (e) => {
+  const step = e.key === "ArrowLeft" ? -5 : e.key === "ArrowRight" ? 5 : 0;
+  if (step === 0) return;
+  e.preventDefault();
+  setSplit(split + step);
+});
+
 renderTabs();
 pg.editor.focus();
 document.body.dataset.ready = "true";
+// How long a first visit takes to become usable, for the browser tests and the curious.
+performance.mark("goplay-ready");

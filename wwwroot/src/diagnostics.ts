@@ -30,6 +30,13 @@ export function parseProblems(text: string, severity: Problem["severity"], files
   return problems;
 }
 
+/** The editor file a position in program output names ("/tmp/x/prog.go", "./util.go"), if any. */
+export function editorFile(name: string, files: string[]): string | undefined {
+  const bare = name.replace(/^\.\//, "");
+  if (files.includes(bare)) return bare;
+  return testProg(bare.split("/").at(-1)!, files) ?? files.find((f) => bare.endsWith("/" + f));
+}
+
 // A prog.go of tests without main is built as prog_test.go, as upstream does, and the
 // toolchain's messages name that file: they belong to the editor's prog.go.
 function testProg(name: string, files: string[]): string | undefined {

@@ -13,7 +13,6 @@ import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { type Diagnostic, lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
 import { go } from "@codemirror/lang-go";
 import { oneDarkTheme } from "@codemirror/theme-one-dark";
-import { vim } from "@replit/codemirror-vim";
 import type { SourceFile } from "./files";
 import type { Problem } from "./diagnostics";
 
@@ -52,6 +51,17 @@ const darkTheme: Extension = [
   syntaxHighlighting(darkHighlight),
   EditorView.theme({ ".cm-gutters": { color: "#a3acb9" } }, { dark: true }),
 ];
+
+// Vim mode is large and few turn it on: it is fetched the first time it is wanted.
+let vimMode: (() => Extension) | null = null;
+let vimLoading: Promise<void> | null = null;
+function loadVim(): Promise<void> {
+  vimLoading ??= import("@replit/codemirror-vim").then((m) => {
+    // The status panel is the mode indicator (-- INSERT --, pending keys).
+    vimMode = () => m.vim({ status: true });
+  });
+  return vimLoading;
+}
 
 const baseTheme = EditorView.theme({
   "&": { height: "100%", fontSize: "14px" },
@@ -243,7 +253,13 @@ export class CodeEditor {
   private keyExtension(): Extension {
     // Vim must see keys first; the page's shortcuts come before the editor's defaults.
     const shortcuts = keymap.of(this.options.shortcuts.map((s) => ({ key: s.key, run: s.run, preventDefault: true })));
-    return this.settings.vim ? [vim(), shortcuts] : shortcuts;
+    if (!this.settings.vim) return shortcuts;
+    if (vimMode) return [vimMode(), shortcuts];
+    // Until it has arrived the keys are the usual ones; then every file switches over.
+    void loadVim().then(() => {
+      if (this.settings.vim) this.configure({});
+    }, (e: Error) => console.warn("Vim mode could not be loaded:", e.message));
+    return shortcuts;
   }
 
   private themeExtension(): Extension {

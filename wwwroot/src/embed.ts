@@ -71,6 +71,7 @@ pg = new Playground(
     vet: false,
     goVersion,
     onBusy: toggleRunButtons,
+    onShow: () => renderTabs(),
     onResult: (result: RunResult) => post({ type: "goplay:result", result }),
   },
 );
@@ -78,6 +79,35 @@ const playground = pg;
 if (start.note) playground.terminal.error(start.note);
 Object.assign(window, { goplay: playground });
 if (readonly) $("format").hidden = true;
+
+// A program of several files shows them as tabs to switch between; the embed offers no way
+// to add, rename or delete files, and with readonly=1 their text cannot be changed either.
+function renderTabs(): void {
+  const names = playground.editor.names;
+  const bar = $("tab-bar");
+  bar.hidden = names.length < 2;
+  const tabs = $("tabs");
+  tabs.replaceChildren();
+  for (const name of names) {
+    const tab = document.createElement("li");
+    tab.className = "tab";
+    const active = name === playground.editor.active;
+    tab.classList.toggle("active", active);
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "tab-name";
+    open.textContent = name;
+    open.title = readonly ? `Show ${name}` : `Edit ${name}`;
+    if (active) open.setAttribute("aria-current", "true");
+    open.addEventListener("click", () => {
+      playground.editor.show(name);
+      renderTabs();
+    });
+    tab.append(open);
+    tabs.append(tab);
+  }
+}
+renderTabs();
 
 new MutationObserver(() => post({ type: "goplay:status", status: status.textContent })).observe(status, { childList: true, characterData: true, subtree: true });
 
@@ -119,6 +149,7 @@ window.addEventListener("message", (e: MessageEvent) => {
     case "goplay:set-code":
       if (typeof e.data.code === "string") {
         playground.editor.setFiles(fromText(e.data.code));
+        renderTabs();
       }
       break;
     case "goplay:run":
@@ -140,7 +171,8 @@ window.addEventListener("message", (e: MessageEvent) => {
 // the host can size the iframe to fit; the iframe itself always fills the size it is given.
 let lastHeight = 0;
 function wantedHeight(): number {
-  const toolbar = document.querySelector<HTMLElement>(".toolbar")!.offsetHeight;
+  const toolbar = document.querySelector<HTMLElement>(".toolbar")!.offsetHeight
+    + $("tab-bar").offsetHeight + document.querySelector<HTMLElement>(".output-tools")!.offsetHeight;
   const code = Math.min(640, playground.editor.view.contentHeight + 8);
   const problems = $("problems").hidden ? 0 : $("problems").offsetHeight;
   const rows = Math.min(20, Math.max(6, playground.terminal.linesUsed() + 1));

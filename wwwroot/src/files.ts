@@ -66,5 +66,6 @@ function ensureNewline(s: string): string {
 export async function loadSnippet(id: string, fallback: SourceFile[]): Promise<{ files: SourceFile[]; note?: string }> {
   const response = await fetch(`/p/${encodeURIComponent(id)}.go`);
   if (response.ok) return { files: fromText(await response.text()) };
-  return { files: fallback, note: `Snippet ${id} could not be loaded (${response.status}).` };
+  const why = response.status === 404 ? "was not found" : `could not be loaded (${response.status})`;
+  return { files: fallback, note: `Snippet ${id} ${why}.` };
 }

@@ -1,8 +1,8 @@
 import { CodeEditor } from "./editor";
 import { type ActiveRun, type ConnectionState, RunConnection } from "./connection";
-import { type Problem, parseProblems } from "./diagnostics";
+import { type Problem, editorFile, parseProblems } from "./diagnostics";
 import { type SourceFile, fromText, toRecord, toText } from "./files";
-import { endpoint, type RunEvent, type RunMode, type RunResult } from "./protocol";
+import { endpoint, type Outcome, type RunEvent, type RunMode, type RunResult } from "./protocol";
 import { OutputTerminal, darkTerminal, lightTerminal } from "./terminal";
 
 export interface PlaygroundElements {
@@ -25,6 +25,10 @@ export interface PlaygroundOptions {
   onChange?: () => void;
   onBusy?: (busy: boolean) => void;
   onResult?: (result: RunResult) => void;
+  /** Opens the hub connection at once (the full page) rather than at the first Run (embeds). */
+  connectOnLoad?: boolean;
+  /** A file was brought to the front by the page itself (a problem was clicked). */
+  onShow?: (file: string) => void;
   shortcuts?: { key: string; run: () => boolean }[];
 }
 
@@ -49,6 +53,8 @@ export class Playground {
   private busy = false;
   private generation = 0;
   private problems: Problem[] = [];
+  private readonly elapsed: HTMLElement;
+  private ticker = 0;
 
   constructor(private readonly el: PlaygroundElements, private readonly options: PlaygroundOptions) {
     this.mode = options.mode;
@@ -58,12 +64,56 @@ export class Playground {
       dark: options.dark,
       vim: options.vim,
       readonly: options.readonly,
-      onChange: () => options.onChange?.(),
+      onChange: () => {
+        // Marks and messages describe code that is no longer there.
+        if (this.problems.length > 0) this.showProblems([]);
+        options.onChange?.();
+      },
       shortcuts: options.shortcuts ?? [],
     });
     this.terminal = new OutputTerminal(el.terminal, options.dark ? darkTerminal : lightTerminal);
+    this.terminal.onPosition = (name, line, column) => {
+      const file = editorFile(name, this.editor.names);
+      if (!file) return;
+      this.editor.reveal(file, line, column);
+      this.options.onShow?.(file);
+    };
     this.connection = new RunConnection((state, detail) => this.connectionState(state, detail));
+    // Not inside the status: a live region read out every second would drown everything else.
+    this.elapsed = document.createElement("span");
+    this.elapsed.id = "elapsed";
+    this.elapsed.className = "elapsed";
+    this.elapsed.hidden = true;
+    this.elapsed.title = "Time the program has been running";
+    el.status.after(this.elapsed);
+    document.getElementById("copy-output")?.addEventListener("click", () => {
+      this.terminal.copy(true).then(() => this.setStatus("Output copied"), () => this.setStatus("Copying failed: no clipboard access"));
+    });
     this.setStatus("Ready");
+    // Connecting takes a round trip or three; done now, the first Run does not wait for it.
+    // A page of many embeds would open one connection each for nothing, so they wait.
+    if (options.connectOnLoad) {
+      void this.connection.ensureStarted().catch(() => {
+        // Said on the connection line; Run tries again.
+      });
+    }
+  }
+
+  /** The files to build: a txtar archive pasted into a lone prog.go is the files it holds. */
+  get files(): SourceFile[] {
+    const files = this.editor.files;
+    return this.archive(files) ?? files;
+  }
+
+  /** The files of an archive pasted into a lone prog.go, or null when it is not one. */
+  archive(files = this.editor.files): SourceFile[] | null {
+    if (files.length !== 1 || files[0].name !== "prog.go") return null;
+    const inside = fromText(files[0].content);
+    return inside.length > 1 ? inside : null;
+  }
+
+  clearProblems(): void {
+    this.showProblems([]);
   }
 
   get running(): boolean {
@@ -79,9 +129,10 @@ export class Playground {
   async run(): Promise<RunResult> {
     if (this.busy) this.stopHere();
     const generation = ++this.generation;
+    const playback = this.mode === "playback";
     this.busy = true;
     this.lastResult = null;
-    const files = this.editor.files;
+    const files = this.files;
     this.terminal.clear();
     this.showProblems([]);
     this.setStatus("Connecting…");
@@ -120,8 +171,14 @@ export class Playground {
         .run({ files: toRecord(files), mode: this.mode, withVet: this.vet, goVersion: this.goVersion }, observer)
         .then((active) => {
           // Killed or replaced while connecting: stop what just started.
-          if (generation === this.generation) this.active = active;
-          else active.abandon();
+          if (generation !== this.generation) {
+            active.abandon();
+            return;
+          }
+          this.active = active;
+          // A replay shows output after the program has run: input typed while watching it
+          // could never reach the program in time, so it reads end of input at once.
+          if (playback) active.eof();
         })
         .catch((e: Error) => observer.failed(e.message));
     });
@@ -129,6 +186,7 @@ export class Playground {
       line: (text) => this.active?.send(text),
       eof: () => this.active?.eof(),
       interrupt: () => this.kill(),
+      refused: playback ? "[Playback mode replays a finished run: typed input is not sent. Choose Live mode in Settings to type input.]" : undefined,
     });
     return finished;
   }
@@ -159,6 +217,7 @@ export class Playground {
 
   async format(imports: boolean): Promise<boolean> {
     const files = this.editor.files;
+    const archive = this.archive(files);
     const body = new URLSearchParams({ body: toText(files) });
     if (imports) body.set("imports", "true");
     this.setStatus("Formatting…");
@@ -178,12 +237,17 @@ export class Playground {
       this.setStatus("Format failed");
       this.terminal.clear();
       this.terminal.error(reply.Error);
-      this.showProblems(parseProblems(reply.Error, "error", files.map((f) => f.name)));
+      this.showProblems(parseProblems(reply.Error, "error", (archive ?? files).map((f) => f.name)));
       return false;
     }
-    const formatted = fromText(reply.Body ?? "");
-    for (const file of formatted) {
-      if (files.some((f) => f.name === file.name)) this.editor.replace(file.name, file.content);
+    if (archive) {
+      // The archive stays an archive, with every file in it formatted.
+      this.editor.replace("prog.go", reply.Body ?? "");
+    } else {
+      const formatted = fromText(reply.Body ?? "");
+      for (const file of formatted) {
+        if (files.some((f) => f.name === file.name)) this.editor.replace(file.name, file.content);
+      }
     }
     this.showProblems([]);
     this.setStatus("Formatted");
@@ -212,6 +276,7 @@ export class Playground {
         return null;
       case "built":
         this.setStatus("Running…");
+        this.startClock();
         return null;
       case "vet": {
         const data = e.data ?? "";
@@ -226,7 +291,7 @@ export class Playground {
         this.terminal.writeStderr(e.data ?? "");
         return null;
       case "exit": {
-        this.terminal.note(summary(e));
+        this.terminal.endLine(summary(e));
         return {
           outcome: e.outcome ?? "exited", exitCode: e.exitCode, buildMs: e.buildMs, runMs: e.runMs,
           peakMemoryBytes: e.peakMemoryBytes, cached: e.cached, ...this.terminal.output,
@@ -239,14 +304,33 @@ export class Playground {
           this.showProblems([...this.problems, ...parseProblems(data, "error", files.map((f) => f.name))]);
         }
         const retry = e.retryAfterSeconds ? ` Try again in ${e.retryAfterSeconds} s.` : "";
-        this.terminal.note(`[${e.outcome}]${retry}`);
+        this.terminal.note(`[${words(e.outcome ?? "internal", e.data)}]${retry}`);
         return { outcome: e.outcome ?? "internal", errors: data, ...this.terminal.output };
       }
     }
     return null;
   }
 
+  /** Whole seconds since the program started, while it runs. */
+  private startClock(): void {
+    this.stopClock();
+    const started = performance.now();
+    const show = () => {
+      this.elapsed.textContent = `${Math.floor((performance.now() - started) / 1000)} s`;
+    };
+    show();
+    this.elapsed.hidden = false;
+    this.ticker = window.setInterval(show, 250);
+  }
+
+  private stopClock(): void {
+    clearInterval(this.ticker);
+    this.ticker = 0;
+    this.elapsed.hidden = true;
+  }
+
   private finish(result: RunResult): void {
+    this.stopClock();
     this.active = null;
     this.busy = false;
     this.lastResult = result;
@@ -269,7 +353,10 @@ export class Playground {
       button.className = "problem " + p.severity;
       button.textContent = `${p.file}:${p.line}:${p.column}: ${p.message}`;
       button.title = "Go to the line";
-      button.addEventListener("click", () => this.editor.reveal(p.file, p.line, p.column));
+      button.addEventListener("click", () => {
+        this.editor.reveal(p.file, p.line, p.column);
+        this.options.onShow?.(p.file);
+      });
       item.append(button);
       list.append(item);
     }
@@ -302,23 +389,69 @@ export class Playground {
   }
 }
 
+/** The status line's words for how a run ended. */
 function describe(result: RunResult): string {
   switch (result.outcome) {
     case "exited":
       return result.exitCode === 0 ? "Exited" : `Exited ${result.exitCode}`;
     case "build-error":
       return "Build failed";
-    default:
-      return result.outcome[0].toUpperCase() + result.outcome.slice(1).replace("-", " ");
+    case "build-timeout":
+      return "Build timed out";
+    case "timeout":
+      return "Timed out";
+    case "oom":
+      return "Out of memory";
+    case "output-limit":
+      return "Output limit reached";
+    case "killed":
+      return "Killed";
+    case "rejected":
+      return "Not run";
+    case "internal":
+      return "Server error";
   }
 }
 
-function summary(e: RunEvent): string {
-  // A program that was killed or stopped by a limit has no exit code of its own.
-  const parts = [`${e.outcome ?? "exited"}`];
+/**
+ * The end line's words for an outcome, naming the limit that stopped the program. The limit
+ * is read from the server's message ("Program exceeded the 60 s time limit…"), which is
+ * where the server's configuration speaks; without one the outcome stands alone.
+ */
+function words(outcome: Outcome, message?: string): string {
+  const text = message ?? "";
+  switch (outcome) {
+    case "timeout": {
+      const limit = /(\d+(?:\.\d+)?) s time limit/.exec(text)?.[1];
+      return limit ? `timed out after ${limit} s` : "timed out";
+    }
+    case "build-timeout": {
+      const limit = /(\d+(?:\.\d+)?) ?s/.exec(text)?.[1];
+      return limit ? `build timed out after ${limit} s` : "build timed out";
+    }
+    case "oom": {
+      const limit = /limit (\d+(?:\.\d+)? (?:[KMG]iB|bytes))/.exec(text)?.[1];
+      return limit ? `out of memory (limit ${limit})` : "out of memory";
+    }
+    case "output-limit": {
+      const limit = /more than (\d+(?:\.\d+)? (?:[KMG]iB|bytes))/.exec(text)?.[1];
+      return limit ? `output limit of ${limit} reached` : "output limit reached";
+    }
+    case "build-error":
+      return "build failed";
+    case "internal":
+      return "server error";
+    default:
+      return outcome;
+  }
+}
+
+/** The end line's parts. A program killed or stopped by a limit has no exit code of its own. */
+function summary(e: RunEvent): string[] {
+  const parts = [words(e.outcome ?? "exited", e.data)];
   if (e.exitCode != null) parts.push(`exit code ${e.exitCode}`);
   if (e.buildMs !== undefined) parts.push(`build ${e.buildMs} ms` + (e.cached ? " (cached)" : ""));
   if (e.runMs !== undefined) parts.push(`run ${e.runMs} ms`);
   if (e.peakMemoryBytes) parts.push(`peak memory ${(e.peakMemoryBytes / (1 << 20)).toFixed(1)} MiB`);
-  return `[${parts.join(" · ")}]`;
+  return parts;
 }

@@ -1,4 +1,4 @@
-import { Terminal, type ITheme } from "@xterm/xterm";
+import { type ILink, Terminal, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 
@@ -7,6 +7,8 @@ export interface TerminalInput {
   line(text: string): void;
   eof(): void;
   interrupt(): void;
+  /** Why typed input is not sent (playback mode); said once, and nothing typed is shown. */
+  refused?: string;
 }
 
 const red = "\x1b[31m";
@@ -30,7 +32,9 @@ export const darkTerminal: ITheme = {
  * Program output and input. Output is written as it arrives (stderr in red); while a program
  * runs, keystrokes are edited locally like a cooked tty and sent a line at a time: Enter sends
  * the line, Backspace and Ctrl+U edit it, Ctrl+D sends what is typed or, on an empty line,
- * ends the input, Ctrl+C kills the program.
+ * ends the input, Ctrl+C kills the program unless text is selected (then it copies, as does
+ * Ctrl+Shift+C). Tab and Shift+Tab always move the focus on: a line-at-a-time reader has no
+ * use for a tab key, and the output must not trap the keyboard.
  */
 export class OutputTerminal {
   readonly term: Terminal;
@@ -39,6 +43,11 @@ export class OutputTerminal {
   private pending = "";
   private stdout = "";
   private stderr = "";
+  // xterm parses writes later, so its cursor cannot tell whether the last line was ended.
+  private atLineStart = true;
+  /** Follows a "file.go:line" position in the output (panics, test failures). */
+  onPosition: ((file: string, line: number, column: number) => void) | null = null;
+  private refusalShown = false;
 
   constructor(host: HTMLElement, theme: ITheme) {
     this.term = new Terminal({
@@ -47,15 +56,22 @@ export class OutputTerminal {
       cursorInactiveStyle: "none",
       fontFamily: 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
       fontSize: 14,
+      // At line height 1 the cell is the font's ascent plus descent, and at device scale 1
+      // the underscore of common monospace fonts falls just below it and is clipped away:
+      // snake_case read as "snake case". A little leading gives it room at every scale.
+      lineHeight: 1.2,
       scrollback: 10000,
       theme,
-      screenReaderMode: false,
+      // Keeps an accessible copy of the rows, so screen readers can read the output.
+      screenReaderMode: true,
     });
     this.term.loadAddon(this.fit);
     this.term.write("\x1b[?25l");
     this.term.open(host);
     this.term.textarea?.setAttribute("aria-label", "Program output and input");
     this.term.onData((data) => this.key(data));
+    this.term.attachCustomKeyEventHandler((e) => this.special(e));
+    this.term.registerLinkProvider({ provideLinks: (y, callback) => callback(this.positions(y)) });
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();
   }
@@ -77,11 +93,13 @@ export class OutputTerminal {
     this.pending = "";
     this.stdout = "";
     this.stderr = "";
+    this.atLineStart = true;
   }
 
   /** Connects keystrokes to a running program, or disconnects them with null. */
   attach(input: TerminalInput | null): void {
     this.input = input;
+    this.refusalShown = false;
     this.pending = "";
     // The cursor shows only while a program can read what is typed.
     this.term.write(input ? "\x1b[?25h" : "\x1b[?25l");
@@ -93,19 +111,49 @@ export class OutputTerminal {
 
   writeStdout(text: string): void {
     this.stdout += text;
-    this.term.write(text);
+    this.write(text);
   }
 
   writeStderr(text: string): void {
     this.stderr += text;
-    this.term.write(red + text + reset);
+    this.write(red + text + reset);
   }
 
   /** A line of the playground's own (phase, outcome), dimmed and on a line of its own. */
   note(text: string, colour = dim): void {
-    const buffer = this.term.buffer.active;
-    const atLineStart = buffer.cursorX === 0;
-    this.term.write((atLineStart ? "" : "\r\n") + colour + text + reset + "\r\n");
+    this.write((this.atLineStart ? "" : "\r\n") + colour + text + reset + "\r\n");
+  }
+
+  /**
+   * The end line, "[a · b · c]": broken between its parts when the pane is too narrow, so the
+   * terminal never wraps it in the middle of a number.
+   */
+  endLine(parts: string[], colour = dim): void {
+    const lines: string[] = [];
+    let line = "";
+    for (const [i, part] of parts.entries()) {
+      const piece = (i === 0 ? "[" : "") + part + (i === parts.length - 1 ? "]" : "");
+      const joined = line === "" ? piece : line + " · " + piece;
+      if (line !== "" && joined.length > this.term.cols) {
+        lines.push(line + " ·");
+        line = "  " + piece;
+      } else {
+        line = joined;
+      }
+    }
+    lines.push(line);
+    this.note(lines.join("\r\n"), colour);
+  }
+
+  /** Copies the selection, or with all the whole output as plain text ("Copy output"). */
+  async copy(all: boolean): Promise<void> {
+    await navigator.clipboard.writeText(all ? this.text() + "\n" : this.term.getSelection());
+  }
+
+  private write(text: string): void {
+    if (text.length === 0) return;
+    this.atLineStart = text.endsWith("\n");
+    this.term.write(text);
   }
 
   error(text: string): void {
@@ -136,15 +184,57 @@ export class OutputTerminal {
     return lines.join("\n").replace(/\n+$/, "");
   }
 
+  /** Positions such as "prog.go:9" or "/tmp/x/prog_test.go:17 +0x1d" in a row, as links. */
+  private positions(y: number): ILink[] | undefined {
+    const text = this.term.buffer.active.getLine(y - 1)?.translateToString(true) ?? "";
+    const links: ILink[] = [];
+    for (const m of text.matchAll(/([\w.\-/]*\w\.go):(\d+)(?::(\d+))?/g)) {
+      const start = m.index + 1;
+      links.push({
+        range: { start: { x: start, y }, end: { x: start + m[0].length - 1, y } },
+        text: m[0],
+        decorations: { underline: true, pointerCursor: true },
+        activate: () => {
+          this.onPosition?.(m[1], Number(m[2]), m[3] ? Number(m[3]) : 1);
+        },
+      });
+    }
+    return links.length > 0 ? links : undefined;
+  }
+
+  /** Keys xterm must not turn into input: false leaves them to the browser (or to us). */
+  private special(e: KeyboardEvent): boolean {
+    if (e.key === "Tab" && !e.ctrlKey && !e.altKey && !e.metaKey) return false;
+    const copyKey = (e.ctrlKey || e.metaKey) && !e.altKey && e.code === "KeyC";
+    if (copyKey && (this.term.hasSelection() || e.shiftKey)) {
+      if (e.type === "keydown" && this.term.hasSelection()) {
+        e.preventDefault();
+        void this.copy(false).catch(() => {
+          // No clipboard permission: the selection stays for the browser's own Copy.
+        });
+      }
+      return false;
+    }
+    return true;
+  }
+
   private key(data: string): void {
     const input = this.input;
     if (!input) return;
+    if (input.refused) {
+      if (data.includes("\x03")) input.interrupt();
+      else if (!this.refusalShown) {
+        this.refusalShown = true;
+        this.note(input.refused, "\x1b[33m");
+      }
+      return;
+    }
     // Escape sequences (arrows, function keys) mean nothing to line-at-a-time input.
     for (const ch of data.replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g, "")) {
       switch (ch) {
         case "\r":
         case "\n":
-          this.term.write("\r\n");
+          this.write("\r\n");
           input.line(this.pending + "\n");
           this.pending = "";
           break;
@@ -152,7 +242,7 @@ export class OutputTerminal {
         case "\b":
           if (this.pending.length > 0) {
             this.pending = [...this.pending].slice(0, -1).join("");
-            this.term.write("\b \b");
+            this.write("\b \b");
           }
           break;
         case "\x15": // Ctrl+U
@@ -164,19 +254,19 @@ export class OutputTerminal {
             input.line(this.pending);
             this.pending = "";
           } else {
-            this.term.write(dim + "^D" + reset + "\r\n");
+            this.write(dim + "^D" + reset + "\r\n");
             input.eof();
           }
           break;
         case "\x03": // Ctrl+C
-          this.term.write("^C\r\n");
+          this.write("^C\r\n");
           this.pending = "";
           input.interrupt();
           return;
         default:
           if (ch < " ") break;
           this.pending += ch;
-          this.term.write(ch);
+          this.write(ch);
       }
     }
   }

@@ -53,7 +53,7 @@ internal static class ShareEndpoints
     }
 
     /// <summary><c>/p/{id}.go</c>: the snippet's text; <c>/p/{id}</c>: the editor page, which loads it from there.</summary>
-    private static async Task<IResult> SnippetAsync(string file, bool? download, ISnippetStore store, IWebHostEnvironment environment, CancellationToken cancellationToken)
+    private static async Task<IResult> SnippetAsync(string file, bool? download, HttpContext http, ISnippetStore store, IWebHostEnvironment environment, CancellationToken cancellationToken)
     {
         if (file.EndsWith(".go", StringComparison.Ordinal))
         {
@@ -62,7 +62,7 @@ internal static class ShareEndpoints
 
         if (!SnippetId.IsWellFormed(file) || await store.GetAsync(file, cancellationToken) is null)
         {
-            return NotFound();
+            return AcceptsHtml(http) ? await NotFoundPageAsync(environment, cancellationToken) : NotFound();
         }
 
         return EditorPage(environment);
@@ -70,6 +70,23 @@ internal static class ShareEndpoints
 
     private static IResult EditorPage(IWebHostEnvironment environment) =>
         Results.File(environment.WebRootFileProvider.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+
+    /// <summary>A browser opening a dead link gets a page with a way into the editor; other clients upstream's text.</summary>
+    private static bool AcceptsHtml(HttpContext http) =>
+        http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<IResult> NotFoundPageAsync(IWebHostEnvironment environment, CancellationToken cancellationToken)
+    {
+        var page = environment.WebRootFileProvider.GetFileInfo("not-found.html");
+        if (!page.Exists)
+        {
+            return NotFound();
+        }
+
+        using var reader = new StreamReader(page.CreateReadStream());
+        var html = await reader.ReadToEndAsync(cancellationToken);
+        return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status404NotFound);
+    }
 
     /// <summary>As upstream's <c>http.Error(w, "Snippet not found", 404)</c>.</summary>
     private static IResult NotFound() =>

@@ -257,6 +257,8 @@ public sealed class PageTests(WebAppFixture app, BrowserFixture browser) : IClas
         await page.Page.Locator(".settings summary").ClickAsync();
         await page.Page.Locator("#vim").CheckAsync();
         await page.Page.Locator(".settings summary").ClickAsync();
+        // Vim mode is fetched when first turned on; its mode indicator says it has arrived.
+        await Assertions.Expect(page.Page.Locator(".cm-vim-panel")).ToBeVisibleAsync();
 
         await page.Page.Locator(".cm-content").ClickAsync();
         await page.Page.Keyboard.PressAsync("Escape");

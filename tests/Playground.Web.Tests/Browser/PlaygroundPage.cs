@@ -11,6 +11,8 @@ public sealed class PlaygroundPage(IPage page)
 
     public ILocator Kill => Page.Locator("#kill");
 
+    public ILocator Format => Page.Locator("#format");
+
     public ILocator Status => Page.Locator("#status");
 
     /// <summary>The toolbar's Go version picker (the editor page only; the embed takes <c>version=</c>).</summary>
