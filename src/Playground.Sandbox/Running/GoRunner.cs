@@ -37,17 +37,11 @@ internal sealed class GoRunner(SandboxContainers containers, RunnerPool pool, Ru
     /// <summary>128 + SIGKILL: the status of a program the OOM killer (or a kill) ended.</summary>
     private const long SigKillStatus = 137;
 
-    public async Task<RunResult> RunAsync(
-        SandboxImageSet images,
-        string runId,
-        byte[] binary,
-        IReadOnlyList<string> args,
-        RunMode mode,
-        RunInput input,
-        ChannelWriter<RunEvent> events,
-        RunCleanup cleanup,
-        CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="binary"/> with <paramref name="args"/> for <paramref name="run"/>; its output goes to the run's events.</summary>
+    public async Task<RunResult> RunAsync(RunContext run, SandboxImageSet images, byte[] binary, IReadOnlyList<string> args)
     {
+        var (runId, mode, events, cleanup, cancellationToken) = (run.RunId, run.Request.Mode, run.Events, run.Cleanup, run.Abandoned);
+        var input = run.Input with { Kill = run.Killed };
         var o = options.Value;
         var pooled = await pool.TakeAsync(images, cancellationToken).ConfigureAwait(false);
         var container = pooled?.Container ?? await CreateAsync().ConfigureAwait(false);

@@ -157,8 +157,7 @@ internal sealed partial class SandboxRunService(
         }
 
         // The user's Kill and the server's shutdown both stop the run; only the message differs.
-        using var kill = CancellationTokenSource.CreateLinkedTokenSource(input.Kill, _stopping.Token);
-        using var buildKill = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, kill.Token);
+        using var run = new RunContext(runId, request, input, events, cleanup, _stopping.Token, cancellationToken);
 
         SandboxImageSet images;
         try
@@ -176,15 +175,15 @@ internal sealed partial class SandboxRunService(
                 return RunEvent.Error(RunOutcome.BuildError, badModule + "\n");
             }
 
-            images = await PreparedAsync(toolchain, events, buildKill.Token).ConfigureAwait(false);
+            images = await PreparedAsync(toolchain, events, run.Stop).ConfigureAwait(false);
         }
         catch (ToolchainPreparingException e)
         {
             return RunEvent.Error(RunOutcome.Rejected, e.Message + "\n", e.RetryAfterSeconds);
         }
-        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.StoppedOnPurpose)
         {
-            return input.Kill.IsCancellationRequested
+            return run.KilledByUser
                 ? RunEvent.Error(RunOutcome.Killed, "Killed while the Go version was being prepared.\n")
                 : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
         }
@@ -200,15 +199,15 @@ internal sealed partial class SandboxRunService(
         using var queued = SandboxTracing.Source.StartActivity(SandboxTracing.Queue);
         try
         {
-            slot = await scheduler.AcquireAsync(input.ClientId, position => events.TryWrite(RunEvent.Queued(position)), buildKill.Token).ConfigureAwait(false);
+            slot = await scheduler.AcquireAsync(input.ClientId, position => events.TryWrite(RunEvent.Queued(position)), run.Stop).ConfigureAwait(false);
         }
         catch (SchedulerBusyException busy)
         {
             return RunEvent.Error(RunOutcome.Rejected, $"{busy.Message} Try again in {busy.RetryAfterSeconds} s.\n", busy.RetryAfterSeconds);
         }
-        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.StoppedOnPurpose)
         {
-            return input.Kill.IsCancellationRequested
+            return run.KilledByUser
                 ? RunEvent.Error(RunOutcome.Killed, "Killed while waiting in the queue.\n")
                 : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
         }
@@ -217,7 +216,7 @@ internal sealed partial class SandboxRunService(
         queued?.Dispose();
         await using (slot.ConfigureAwait(false))
         {
-            return await BuildAndRunAsync(runId, request, source.Files!, images, input, kill, buildKill, events, cleanup, cancellationToken).ConfigureAwait(false);
+            return await BuildAndRunAsync(run, source.Files!, images).ConfigureAwait(false);
         }
     }
 
@@ -253,18 +252,9 @@ internal sealed partial class SandboxRunService(
         }
     }
 
-    private async Task<RunEvent> BuildAndRunAsync(
-        string runId,
-        RunRequest request,
-        IReadOnlyDictionary<string, string> files,
-        SandboxImageSet images,
-        RunInput input,
-        CancellationTokenSource kill,
-        CancellationTokenSource buildKill,
-        ChannelWriter<RunEvent> events,
-        RunCleanup cleanup,
-        CancellationToken cancellationToken)
+    private async Task<RunEvent> BuildAndRunAsync(RunContext run, IReadOnlyDictionary<string, string> files, SandboxImageSet images)
     {
+        var (request, input, events, cancellationToken) = (run.Request, run.Input, run.Events, run.Abandoned);
         var o = options.Value;
         var cacheKey = BinaryCache.Key(files, images.BuilderImage, [], request.Mode.ToString());
         byte[] cachedBinary = [];
@@ -284,11 +274,11 @@ internal sealed partial class SandboxRunService(
         {
             build = cached
                 ? new BuildResult(BuildStatus.Ok, string.Empty, cachedBinary, TimeSpan.Zero)
-                : await builder.BuildAsync(images, runId, files, request.Mode == RunMode.Playback ? PlaybackTags : [], buildKill.Token, vet: request.WithVet).ConfigureAwait(false);
+                : await builder.BuildAsync(images, run.RunId, files, request.Mode == RunMode.Playback ? PlaybackTags : [], run.Stop, vet: request.WithVet).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (kill.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.StoppedOnPurpose)
         {
-            return input.Kill.IsCancellationRequested
+            return run.KilledByUser
                 ? RunEvent.Error(RunOutcome.Killed, "Killed during the build.\n")
                 : RunEvent.Error(RunOutcome.Internal, ShutdownMessage);
         }
@@ -327,16 +317,17 @@ internal sealed partial class SandboxRunService(
         // A program with tests and no main runs its tests, verbosely, as go.dev does.
         IReadOnlyList<string> args = isTest ? ["-test.v", .. request.Args ?? []] : request.Args ?? [];
         var failures = isTest ? new TestFailureCounter(events) : null;
+        run.Events = failures ?? events;
         RunResult result;
         using (var executing = SandboxTracing.Source.StartActivity(SandboxTracing.Execute))
         {
-            result = await runner.RunAsync(images, runId, build.Binary!, args, request.Mode, input with { Kill = kill.Token }, failures ?? events, cleanup, cancellationToken).ConfigureAwait(false);
+            result = await runner.RunAsync(run, images, build.Binary!, args).ConfigureAwait(false);
             executing?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(result.Outcome));
         }
 
-        LogRunFinished(logger, runId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
+        LogRunFinished(logger, run.RunId, result.Outcome, result.ExitCode, buildMs, (long)result.Elapsed.TotalMilliseconds);
         metrics.Ran(result.Elapsed, result.Outcome, input.Transport);
-        if (result.Outcome == RunOutcome.Killed && !input.Kill.IsCancellationRequested)
+        if (result.Outcome == RunOutcome.Killed && !run.KilledByUser)
         {
             return RunEvent.Error(RunOutcome.Internal, ShutdownMessage) with { BuildMs = buildMs };
         }
