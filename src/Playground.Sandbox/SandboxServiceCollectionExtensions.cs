@@ -51,7 +51,8 @@ public static class SandboxServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<SandboxMetrics>();
         services.TryAddSingleton<SandboxRunService>();
-        services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<SandboxRunService>());
+        services.TryAddSingleton<MeteredRunService>();
+        services.TryAddSingleton<IRunService>(sp => sp.GetRequiredService<MeteredRunService>());
         services.TryAddSingleton<IRunShutdown>(sp => sp.GetRequiredService<SandboxRunService>());
         services.TryAddSingleton<SandboxJanitor>();
         services.TryAddSingleton<RunnerPool>();

@@ -224,6 +224,70 @@ public sealed class PipelineTests(FakeApp app)
     }
 
     [Fact]
+    public async Task EveryRunCounted_ByItsOutcome_AbandonedAndFailuresToo()
+    {
+        var transport = "metered-" + Guid.NewGuid().ToString("N")[..6];
+        var counted = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Sandbox.Telemetry.SandboxMetrics.MeterName && instrument.Name == "playground.runs")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            if ((string?)all.Single(t => t.Key == "transport").Value == transport)
+            {
+                lock (counted)
+                {
+                    counted.Add((string)all.Single(t => t.Key == "outcome").Value!);
+                }
+            }
+        });
+        listener.Start();
+        var input = new RunInput { Transport = transport };
+
+        await RunAsync(Program("exit 0"), input);
+        using (var kill = new CancellationTokenSource())
+        {
+            await foreach (var e in Runs.RunAsync(Program("out up\\n", "hang"), input with { Kill = kill.Token }, CancellationToken.None))
+            {
+                if (e.Kind == RunEventKind.Stdout)
+                {
+                    await kill.CancelAsync();
+                }
+            }
+        }
+
+        using (var gone = new CancellationTokenSource())
+        {
+            await foreach (var e in Runs.RunAsync(Program("out up\\n", "hang"), input, gone.Token))
+            {
+                if (e.Kind == RunEventKind.Stdout)
+                {
+                    break;
+                }
+            }
+        }
+
+        app.Engine.Down = true;
+        try
+        {
+            await RunAsync(Program("out down " + Guid.NewGuid().ToString("N") + "\\n"), input);
+        }
+        finally
+        {
+            app.Engine.Down = false;
+        }
+
+        Assert.Equal(["exited", "killed", "abandoned", "internal"], counted);
+        await app.AssertNothingLeftAsync();
+    }
+
+    [Fact]
     public async Task EngineDown_RunEndsInternalWithAReason()
     {
         app.Engine.Down = true;

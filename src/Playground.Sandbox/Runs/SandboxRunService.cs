@@ -101,7 +101,6 @@ internal sealed partial class SandboxRunService(
         {
             var final = await ExecuteCoreAsync(runId, request, input, events, cleanup, cancellationToken).ConfigureAwait(false);
             var outcome = final.Outcome ?? RunOutcome.Internal;
-            metrics.RunFinished(outcome, input.Transport);
             activity?.SetTag("playground.run.outcome", SandboxMetrics.OutcomeName(outcome));
             if (outcome == RunOutcome.Internal)
             {

@@ -94,6 +94,9 @@ internal sealed class SandboxMetrics
 
     public void RunFinished(RunOutcome outcome, string transport) => _runs.Add(1, Outcome(outcome), Tag("transport", transport));
 
+    /// <summary>A run whose client left before its final event: <c>outcome="abandoned"</c>, beside the run outcomes.</summary>
+    public void RunAbandoned(string transport) => _runs.Add(1, Tag("outcome", "abandoned"), Tag("transport", transport));
+
     public void CacheLookup(bool hit) => _binaryCache.Add(1, Tag("result", hit ? "hit" : "miss"));
 
     /// <summary>Records a build's duration, tagged with its path: "compiler" (the agent's fast path) or "go".</summary>
