@@ -38,7 +38,14 @@ internal sealed class DrainingConsoleLifetime : IHostLifetime, IDisposable
         // Another lifetime (systemd, a Windows service, a test host) has its own stop; left as it is.
         if (current?.ImplementationType == typeof(ConsoleLifetime))
         {
-            services.AddSingleton<IHostLifetime, DrainingConsoleLifetime>();
+            // The host builds its lifetime when it is built, and with this one the run pipeline
+            // and its instruments. The meter provider must be listening first: the series that
+            // start at zero (Add(0) at creation) were missing from /metrics otherwise.
+            services.AddSingleton<IHostLifetime>(sp =>
+            {
+                sp.GetService<OpenTelemetry.Metrics.MeterProvider>();
+                return ActivatorUtilities.CreateInstance<DrainingConsoleLifetime>(sp);
+            });
         }
     }
 
